@@ -1,0 +1,47 @@
+"""microflask: Flask's API on ASGI, async first, compiled onto Starlette."""
+
+from __future__ import annotations
+
+from markupsafe import Markup, escape
+
+from .app import MicroFlask
+from .config import Config
+from .ctx import (
+    after_this_request,
+    copy_current_request_context,
+    current_app,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    session,
+)
+from .exceptions import HTTPException
+from .helpers import abort, make_response, redirect, url_for
+from .json import jsonify
+from .wrappers import Request, Response
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Config",
+    "HTTPException",
+    "Markup",
+    "MicroFlask",
+    "Request",
+    "Response",
+    "abort",
+    "after_this_request",
+    "copy_current_request_context",
+    "current_app",
+    "escape",
+    "g",
+    "has_app_context",
+    "has_request_context",
+    "jsonify",
+    "make_response",
+    "redirect",
+    "request",
+    "session",
+    "url_for",
+]

@@ -1,0 +1,630 @@
+"""The application: configuration, registration, the ASGI entry point and the request path.
+
+Read :meth:`MicroFlask._dispatch` top to bottom for the whole life of a request::
+
+    __call__ -> (user middleware) -> _asgi -> match in the route index -> _dispatch:
+    push context -> url value preprocessors -> before_request -> view -> make_response
+    -> after_this_request / after_request -> session save -> send -> teardown -> pop
+
+Everything that depends only on the endpoint (its hook chains, whether its view is async)
+is computed once, when the app starts serving; after that the app is frozen.
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import Router
+
+from . import responses as _responses
+from .concurrency import ThreadLane
+from .config import DEFAULT_CONFIG, Config
+from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context, current_context
+from .exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect
+from .json import DefaultJSONProvider, JSONProvider
+from .routing import Map, Rule, RuleRoute
+from .scaffold import Scaffold, setupmethod
+from .wrappers import Request, Response, route_path
+
+if TYPE_CHECKING:
+    from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from .testing import AsyncTestClient, TestClient
+
+__all__ = ["MicroFlask"]
+
+Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
+_ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.iscoroutinefunction(func):
+        return True
+    # An object whose class defines "async def __call__" (a class-based view, an ASGI-style callable).
+    return not inspect.isfunction(func) and inspect.iscoroutinefunction(type(func).__call__)
+
+
+def _hooks(funcs: list[Callable[..., Any]]) -> tuple[Hook, ...]:
+    return tuple((f, _is_async(f)) for f in funcs)
+
+
+class EndpointPlan:
+    """What one endpoint runs, worked out once: its view and hook chains in call order."""
+
+    __slots__ = (
+        "after",
+        "before",
+        "endpoint",
+        "preprocessors",
+        "scopes",
+        "teardown",
+        "threaded",
+        "view",
+        "view_is_async",
+    )
+
+    def __init__(self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None) -> None:
+        # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
+        parts = endpoint.split(".")[:-1] if endpoint else []
+        outer_first: list[str | None] = [None] + [".".join(parts[: i + 1]) for i in range(len(parts))]
+        inner_first = outer_first[::-1]
+        self.endpoint = endpoint
+        self.view = view
+        self.view_is_async = view is None or _is_async(view)
+        self.scopes = tuple(inner_first)
+        self.preprocessors = _hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
+        self.before = _hooks([f for s in outer_first for f in app.before_request_funcs.get(s, ())])
+        self.after = _hooks([f for s in inner_first for f in reversed(app.after_request_funcs.get(s, ()))])
+        teardown = [f for s in inner_first for f in reversed(app.teardown_request_funcs.get(s, ()))]
+        self.teardown = _hooks(teardown + list(reversed(app.teardown_appcontext_funcs)))
+        # A sync view takes the whole request onto one worker thread (see concurrency.py).
+        self.threaded = not self.view_is_async
+
+
+class _RuleEndpoint:
+    """The ASGI app of one rule's Starlette route: dispatches with Starlette's path params."""
+
+    def __init__(self, app: MicroFlask, rule: Rule) -> None:
+        self.app = app
+        self.rule = rule
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.app._ensure_setup()
+        await self.app._dispatch(scope, receive, send, self.rule, dict(scope.get("path_params", {})), None)
+
+
+class MicroFlask(Scaffold):
+    """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
+
+    request_class: type[Request] = Request
+    response_class: type[Response] = Response
+    json_provider_class: type[JSONProvider] = DefaultJSONProvider
+    app_ctx_globals_class: type = _AppCtxGlobals
+    config_class: type[Config] = Config
+    default_config = DEFAULT_CONFIG
+    session_interface: Any = None
+
+    def __init__(
+        self,
+        import_name: str,
+        static_url_path: str | None = None,
+        static_folder: str | os.PathLike[str] | None = "static",
+        template_folder: str | os.PathLike[str] | None = "templates",
+        instance_path: str | None = None,
+        instance_relative_config: bool = False,
+        root_path: str | None = None,
+    ) -> None:
+        super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
+        self.instance_path = instance_path if instance_path is not None else self._default_instance_path()
+        self.config = self.config_class(
+            self.instance_path if instance_relative_config else self.root_path, self.default_config
+        )
+        self.json: JSONProvider = self.json_provider_class(self)
+        self.url_map = Map()
+        self.router = Router(routes=[])
+        self.extensions: dict[str, Any] = {}
+        self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
+        self.before_serving_funcs: list[Callable[..., Any]] = []
+        self.after_serving_funcs: list[Callable[..., Any]] = []
+        self.lifespan_contexts: list[Callable[[MicroFlask], AbstractAsyncContextManager[Any]]] = []
+        self.user_middleware: list[tuple[type, tuple[Any, ...], dict[str, Any]]] = []
+        self._entry: ASGIApp | None = None
+        self._no_route_plan: EndpointPlan | None = None
+
+    # -- identity, config, logging ----------------------------------------------------
+    def _default_instance_path(self) -> str:
+        """``instance/`` beside the app's module, or beside its package's folder (as Flask)."""
+        module = sys.modules.get(self.import_name)
+        is_package = module is not None and hasattr(module, "__path__")
+        base = os.path.dirname(self.root_path) if is_package else self.root_path
+        return os.path.join(base, "instance")
+
+    @functools.cached_property
+    def name(self) -> str:  # type: ignore[override]
+        """The import name, or the script's name when run as ``__main__``."""
+        if self.import_name == "__main__":
+            path = getattr(sys.modules["__main__"], "__file__", None)
+            return os.path.splitext(os.path.basename(path))[0] if path else "__main__"
+        return self.import_name
+
+    @property
+    def debug(self) -> bool:
+        """``config["DEBUG"]``: tracebacks on error pages, template reloading."""
+        return bool(self.config["DEBUG"])
+
+    @debug.setter
+    def debug(self, value: bool) -> None:
+        self.config["DEBUG"] = value
+
+    @property
+    def testing(self) -> bool:
+        return bool(self.config["TESTING"])
+
+    @testing.setter
+    def testing(self, value: bool) -> None:
+        self.config["TESTING"] = value
+
+    @property
+    def secret_key(self) -> str | bytes | None:
+        return self.config["SECRET_KEY"]  # type: ignore[no-any-return]
+
+    @secret_key.setter
+    def secret_key(self, value: str | bytes | None) -> None:
+        self.config["SECRET_KEY"] = value
+
+    @functools.cached_property
+    def logger(self) -> logging.Logger:
+        """``logging.getLogger(app.name)``; gets a stderr handler if nothing else handles it."""
+        logger = logging.getLogger(self.name)
+        if self.debug and not logger.level:
+            logger.setLevel(logging.DEBUG)
+        if not _has_level_handler(logger):
+            handler = logging.StreamHandler()
+            handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
+            logger.addHandler(handler)
+        return logger
+
+    @property
+    def routes(self) -> list[Any]:
+        """The Starlette routes the rules compiled into."""
+        return self.router.routes
+
+    # -- registration -----------------------------------------------------------------
+    def _check_setup_finished(self, f_name: str) -> None:
+        if self._entry is not None:
+            raise RuntimeError(
+                f"The setup method '{f_name}' can no longer be called on the application: it has"
+                " already started serving (it handled a request or its lifespan started)."
+                " Register routes, hooks and handlers before that, at import time or in create_app()."
+            )
+
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        if endpoint is None:
+            if view_func is None:
+                raise TypeError("add_url_rule() needs an endpoint or a view_func.")
+            endpoint = view_func.__name__
+        methods = options.pop("methods", None)
+        if methods is None:
+            methods = getattr(view_func, "methods", None) or ("GET",)
+        if isinstance(methods, str):
+            raise TypeError("Allowed methods must be a list of strings, for example: @app.route(..., methods=['POST'])")
+        if provide_automatic_options is None:
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", True)
+        url_rule = Rule(
+            rule,
+            endpoint,
+            methods,
+            defaults=options.pop("defaults", None),
+            strict_slashes=options.pop("strict_slashes", None),
+            websocket=options.pop("websocket", False),
+            provide_automatic_options=bool(provide_automatic_options),
+        )
+        if options:
+            raise TypeError(f"Unknown route options: {', '.join(sorted(options))}")
+        if view_func is not None:
+            existing = self.view_functions.get(endpoint)
+            if existing is not None and existing is not view_func:
+                raise AssertionError(f"View function mapping is overwriting an existing endpoint function: {endpoint}")
+            self.view_functions[endpoint] = view_func
+        self.url_map.add(url_rule)
+        self.router.routes.append(RuleRoute(url_rule, _RuleEndpoint(self, url_rule), view_func))
+
+    @setupmethod
+    def teardown_appcontext(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``f(exc)`` when an app context ends (after every request, and on leaving ``app_context()``)."""
+        self.teardown_appcontext_funcs.append(f)
+        return f
+
+    @setupmethod
+    def before_serving(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``f()`` once at startup (ASGI lifespan), inside an app context."""
+        self.before_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def after_serving(self, f: Callable[..., Any]) -> Callable[..., Any]:
+        """Run ``f()`` once at shutdown (ASGI lifespan), inside an app context."""
+        self.after_serving_funcs.append(f)
+        return f
+
+    @setupmethod
+    def lifespan(self, factory: Callable[..., Any]) -> Callable[..., Any]:
+        """Register a lifespan: an async context manager factory ``factory(app)`` (or an async
+        generator function, wrapped for you). Entered at startup, exited at shutdown; a
+        mapping it yields becomes the lifespan state (``request.state``)."""
+        if inspect.isasyncgenfunction(factory):
+            self.lifespan_contexts.append(asynccontextmanager(factory))
+        else:
+            self.lifespan_contexts.append(factory)
+        return factory
+
+    @setupmethod
+    def add_middleware(self, middleware_class: type, *args: Any, **kwargs: Any) -> None:
+        """Wrap the app in ASGI middleware (any Starlette middleware). The first added is outermost."""
+        self.user_middleware.append((middleware_class, args, kwargs))
+
+    # -- starting to serve --------------------------------------------------------------
+    def _ensure_setup(self) -> None:
+        if self._entry is None:
+            self._setup()
+
+    def _setup(self) -> None:
+        """Freeze: compute every endpoint's plan, build the route index and the ASGI stack."""
+        plans: dict[str, EndpointPlan] = {}
+        for rule in self.url_map:
+            plan = plans.get(rule.endpoint)
+            if plan is None:
+                view = self.view_functions.get(rule.endpoint)
+                if view is None:
+                    raise RuntimeError(
+                        f"No view function for endpoint {rule.endpoint!r} (rule {rule.rule!r}). Pass"
+                        " view_func to add_url_rule or decorate one with @app.endpoint(...)."
+                    )
+                plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view)
+            rule.plan = plan
+        self._no_route_plan = EndpointPlan(self, None, None)
+        self.url_map._index(False)
+        self.url_map._index(True)
+        entry: ASGIApp = self._asgi
+        for cls, args, kwargs in reversed(self.user_middleware):
+            entry = cls(entry, *args, **kwargs)
+        self._entry = entry
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        entry = self._entry
+        if entry is None:
+            self._setup()
+            entry = self._entry
+            assert entry is not None
+        await entry(scope, receive, send)
+
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The app inside any user middleware: route the scope by type."""
+        kind = scope["type"]
+        if kind == "http":
+            scope["app"] = self
+            path = route_path(scope) if scope.get("root_path") else scope["path"]
+            try:
+                rule, values = self.url_map.match(path, scope["method"], scope.get("query_string", b""))
+            except _ROUTING_ERRORS as e:
+                await self._dispatch(scope, receive, send, None, None, e)
+                return
+            await self._dispatch(scope, receive, send, rule, values, None)
+        elif kind == "lifespan":
+            await self._lifespan(scope, receive, send)
+        else:
+            raise RuntimeError(f"Unsupported ASGI scope type {kind!r}.")
+
+    # -- the request path -------------------------------------------------------------
+    async def _dispatch(
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        rule: Rule | None,
+        view_args: dict[str, Any] | None,
+        routing_error: Exception | None,
+    ) -> None:
+        """Handle one HTTP request, from pushing its context to tearing it down."""
+        request = self.request_class(scope, receive)
+        if rule is not None:
+            request.url_rule = rule
+            request.view_args = view_args
+            plan: EndpointPlan = rule.plan
+        else:
+            request.routing_exception = routing_error
+            plan = self._no_route_plan  # type: ignore[assignment]
+        ctx = RequestContext(self, request)
+        token = _cv_context.set(ctx)
+        try:
+            if plan.threaded:
+                async with ThreadLane() as lane:
+                    ctx.lane = lane
+                    await self._handle(ctx, plan, scope, receive, send)
+            else:
+                await self._handle(ctx, plan, scope, receive, send)
+        finally:
+            _cv_context.reset(token)
+
+    async def _handle(
+        self, ctx: RequestContext, plan: EndpointPlan, scope: Scope, receive: Receive, send: Send
+    ) -> None:
+        error: BaseException | None = None
+        try:
+            response = await self._full_dispatch(ctx, plan)
+        except Exception as e:
+            error = e
+            response = await self._handle_exception(ctx, plan, e)
+        try:
+            await _responses.send(response, scope, receive, send, self)
+        except Exception as e:
+            error = error or e
+            raise
+        finally:
+            await self._teardown(ctx, plan, error)
+
+    async def _full_dispatch(self, ctx: RequestContext, plan: EndpointPlan) -> Any:
+        request = ctx.request
+        assert request is not None
+        try:
+            rv = None
+            for func, is_async in plan.preprocessors:
+                await self._call(ctx, func, is_async, request.endpoint, request.view_args)
+            for func, is_async in plan.before:
+                rv = await self._call(ctx, func, is_async)
+                if rv is not None:
+                    break
+            if rv is None:
+                if request.routing_exception is not None:
+                    raise request.routing_exception
+                rv = await self._call_view(ctx, plan, request)
+        except Exception as e:
+            rv = await self._handle_user_exception(ctx, plan, e)
+        response = self.make_response(rv)
+        return await self._finalize(ctx, plan, response)
+
+    async def _call_view(self, ctx: RequestContext, plan: EndpointPlan, request: Request) -> Any:
+        if request.scope["method"] == "OPTIONS" and request.url_rule.provide_automatic_options:  # type: ignore[union-attr]
+            return self.make_default_options_response()
+        view_args = request.view_args or {}
+        if plan.view_is_async:
+            return await plan.view(**view_args)  # type: ignore[misc]
+        return await ctx.lane.run(functools.partial(plan.view, **view_args))  # type: ignore[arg-type]
+
+    @staticmethod
+    async def _call(ctx: AppContext, func: Callable[..., Any], is_async: bool, *args: Any) -> Any:
+        """Call a hook: awaited if async; on the request's thread lane if the request has one."""
+        if is_async:
+            return await func(*args)
+        lane = getattr(ctx, "lane", None)
+        if lane is not None:
+            return await lane.run(func, *args)
+        return func(*args)
+
+    async def _finalize(self, ctx: RequestContext, plan: EndpointPlan, response: Any) -> Any:
+        for func in ctx.after_request_functions:
+            response = await self._call(ctx, func, _is_async(func), response)
+        for func, is_async in plan.after:
+            response = await self._call(ctx, func, is_async, response)
+        if ctx.session is not None and self.session_interface is not None:
+            await self.session_interface.save_session(self, ctx.session, response)
+        return response
+
+    async def _teardown(self, ctx: RequestContext, plan: EndpointPlan, error: BaseException | None) -> None:
+        for func, is_async in plan.teardown:
+            try:
+                await self._call(ctx, func, is_async, error)
+            except Exception:
+                self.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
+        request = ctx.request
+        if request is not None and request._form is not None:
+            await request.close()
+
+    # -- errors ------------------------------------------------------------------------
+    def _find_error_handler(self, e: BaseException, scopes: tuple[str | None, ...]) -> Callable[..., Any] | None:
+        """The handler for ``e``: by status code, then by class along the MRO; blueprint scopes first."""
+        codes: tuple[int | None, ...] = (e.code, None) if isinstance(e, HTTPException) else (None,)
+        for code in codes:
+            for scope in scopes:
+                handlers = self.error_handler_spec.get(scope, {}).get(code)
+                if not handlers:
+                    continue
+                for cls in type(e).__mro__:
+                    handler = handlers.get(cls)
+                    if handler is not None:
+                        return handler
+        return None
+
+    async def _handle_user_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
+        """An error raised by a hook or view: its handler's answer, an HTTP error, or re-raise."""
+        if isinstance(e, HTTPException) and (e.code is None or isinstance(e, RequestRedirect)):
+            return e
+        handler = self._find_error_handler(e, plan.scopes)
+        if handler is None:
+            if isinstance(e, HTTPException):
+                return e
+            raise e
+        return await self._call(ctx, handler, _is_async(handler), e)
+
+    async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
+        """An unhandled error: log it, then answer 500 (its handler's, or the default page)."""
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        if propagate is None:
+            propagate = self.testing
+        if propagate:
+            raise e
+        self.log_exception(e)
+        server_error = InternalServerError(original_exception=e)
+        try:
+            handler = self._find_error_handler(server_error, plan.scopes)
+            if handler is None:
+                return _responses.error_response(self, server_error)
+            response = self.make_response(await self._call(ctx, handler, _is_async(handler), server_error))
+            return await self._finalize(ctx, plan, response)
+        except Exception:
+            self.logger.exception("Error while handling an error; sending the plain 500 page")
+            return _responses.error_response(self, server_error)
+
+    def log_exception(self, e: BaseException) -> None:
+        """Log an unhandled error with its traceback on ``app.logger``."""
+        ctx = current_context()
+        where = ""
+        if ctx is not None and ctx.request is not None:
+            where = f" on {ctx.request.path} [{ctx.request.method}]"
+        self.logger.error("Exception%s", where, exc_info=(type(e), e, e.__traceback__))
+
+    # -- responses ----------------------------------------------------------------------
+    def make_response(self, rv: Any) -> Any:
+        """Turn what a view returned into a response (see :func:`microflask.responses.make_response`)."""
+        return _responses.make_response(self, rv)
+
+    def make_default_options_response(self) -> Response:
+        """The answer to an automatic OPTIONS request: empty, with ``Allow``."""
+        ctx = current_context()
+        assert ctx is not None and ctx.request is not None
+        methods = self.url_map.allowed_methods(ctx.request.path)
+        return self.response_class(headers={"Allow": ", ".join(sorted(methods))})
+
+    # -- URLs ---------------------------------------------------------------------------
+    def url_for(
+        self,
+        endpoint: str,
+        *,
+        _anchor: str | None = None,
+        _method: str | None = None,
+        _scheme: str | None = None,
+        _external: bool | None = None,
+        **values: Any,
+    ) -> str:
+        """Build the URL of ``endpoint``; see :func:`microflask.url_for`."""
+        from .helpers import build_url
+
+        return build_url(self, endpoint, values, _anchor, _method, _scheme, _external)
+
+    def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
+        """Let the ``url_defaults`` functions of the app and the endpoint's blueprints fill ``values``."""
+        parts = endpoint.split(".")[:-1]
+        for scope in [None] + [".".join(parts[: i + 1]) for i in range(len(parts))]:
+            for func in self.url_default_functions.get(scope, ()):
+                func(endpoint, values)
+
+    # -- contexts ----------------------------------------------------------------------
+    def app_context(self) -> AppContext:
+        """``async with app.app_context():`` (or ``with``): ``current_app`` and ``g`` outside a request."""
+        return AppContext(self)
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """A request context for a fake request: ``with app.test_request_context("/x?a=1"):``."""
+        from .testing import make_test_request_context
+
+        return make_test_request_context(self, *args, **kwargs)
+
+    def _teardown_hooks(self, ctx: AppContext) -> tuple[Hook, ...]:
+        """The teardown functions for leaving ``ctx`` (request ones too if it has a request)."""
+        if ctx.request is None:
+            return _hooks(list(reversed(self.teardown_appcontext_funcs)))
+        rule = ctx.request.url_rule
+        if rule is not None and rule.plan is not None:
+            return rule.plan.teardown  # type: ignore[no-any-return]
+        endpoint = rule.endpoint if rule is not None else None
+        return EndpointPlan(self, endpoint, None).teardown
+
+    async def _teardown_context(self, ctx: AppContext, exc: BaseException | None) -> None:
+        for func, is_async in self._teardown_hooks(ctx):
+            await self._call(ctx, func, is_async, exc)
+
+    def _teardown_context_sync(self, ctx: AppContext, exc: BaseException | None) -> None:
+        for func, is_async in self._teardown_hooks(ctx):
+            if is_async:
+                raise RuntimeError(
+                    f"The teardown function {func.__qualname__} is async: leave the context with"
+                    " 'async with' (not 'with') so it can be awaited."
+                )
+            func(exc)
+
+    def _open_session_now(self, ctx: RequestContext) -> Any:
+        raise RuntimeError("No session interface is configured for this app.")
+
+    # -- lifespan -----------------------------------------------------------------------
+    @asynccontextmanager
+    async def _serving(self, state: dict[str, Any] | None) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(self.app_context())
+            ctx = current_context()
+            assert ctx is not None
+            for factory in self.lifespan_contexts:
+                value = await stack.enter_async_context(factory(self))
+                if isinstance(value, Mapping) and state is not None:
+                    state.update(value)
+            for func in self.before_serving_funcs:
+                await self._call(ctx, func, _is_async(func))
+            try:
+                yield
+            finally:
+                for func in self.after_serving_funcs:
+                    await self._call(ctx, func, _is_async(func))
+
+    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI lifespan protocol: startup, wait for shutdown, shutdown."""
+        import traceback
+
+        started = False
+        await receive()  # lifespan.startup
+        try:
+            async with self._serving(scope.get("state")):
+                await send({"type": "lifespan.startup.complete"})
+                started = True
+                await receive()  # lifespan.shutdown
+        except BaseException:
+            message = traceback.format_exc()
+            self.logger.error("Lifespan %s failed:\n%s", "shutdown" if started else "startup", message)
+            await send(
+                {"type": "lifespan.shutdown.failed" if started else "lifespan.startup.failed", "message": message}
+            )
+            raise
+        await send({"type": "lifespan.shutdown.complete"})
+
+    # -- testing -------------------------------------------------------------------------
+    def test_client(self, **kwargs: Any) -> TestClient:
+        """A sync test client: ``with app.test_client() as client: client.get("/")``."""
+        from .testing import TestClient
+
+        return TestClient(self, **kwargs)
+
+    def async_test_client(self, **kwargs: Any) -> AsyncTestClient:
+        """An async test client: ``async with app.async_test_client() as client: await client.get("/")``."""
+        from .testing import AsyncTestClient
+
+        return AsyncTestClient(self, **kwargs)
+
+    def __repr__(self) -> str:
+        return f"<MicroFlask {self.name!r}>"
+
+
+def _has_level_handler(logger: logging.Logger) -> bool:
+    level = logger.getEffectiveLevel()
+    current: logging.Logger | None = logger
+    while current:
+        if any(handler.level <= level for handler in current.handlers):
+            return True
+        if not current.propagate:
+            break
+        current = current.parent
+    return False

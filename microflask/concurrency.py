@@ -1,0 +1,75 @@
+"""Running a request's sync code: one worker thread per request, like a WSGI server.
+
+A request to a plain ``def`` view runs its sync hooks, the view and its sync teardown
+functions on one worker thread, in order (a :class:`ThreadLane`). Code written for Flask
+keeps working: a ``sqlite3`` connection opened in ``before_request`` can be used by the
+view and closed in ``teardown_appcontext``, since all three run on the same thread.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import queue
+from collections.abc import Callable
+from types import TracebackType
+from typing import Any
+
+import anyio
+import anyio.from_thread
+import anyio.to_thread
+from anyio.abc import TaskGroup
+
+__all__ = ["ThreadLane"]
+
+_Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...], list[Any], anyio.Event]
+
+
+class ThreadLane:
+    """Runs sync callables one after another on a single worker thread.
+
+    ``async with ThreadLane() as lane: value = await lane.run(func, *args)``. The thread is
+    taken from anyio's pool on the first ``run`` and given back when the block exits. Each
+    call sees the caller's context variables at the time of the call.
+    """
+
+    def __init__(self) -> None:
+        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._task_group: TaskGroup | None = None
+        self._started = False
+
+    async def __aenter__(self) -> ThreadLane:
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> bool | None:
+        if self._started:
+            self._jobs.put(None)
+        assert self._task_group is not None
+        return await self._task_group.__aexit__(exc_type, exc, tb)
+
+    async def run(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Call ``func(*args)`` on the lane's thread and return (or raise) what it did."""
+        if not self._started:
+            assert self._task_group is not None, "use 'async with ThreadLane()'"
+            self._task_group.start_soon(anyio.to_thread.run_sync, self._work)
+            self._started = True
+        done = anyio.Event()
+        outcome: list[Any] = []
+        self._jobs.put((contextvars.copy_context(), func, args, outcome, done))
+        await done.wait()
+        ok, value = outcome[0]
+        if ok:
+            return value
+        raise value
+
+    def _work(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            context, func, args, outcome, done = job
+            try:
+                outcome.append((True, context.run(func, *args)))
+            except BaseException as e:  # handed to the waiting task, which re-raises it
+                outcome.append((False, e))
+            anyio.from_thread.run_sync(done.set)

@@ -1,0 +1,184 @@
+"""Small data structures the request exposes: MultiDict (Flask's ``args``/``form``) and Accept."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar, overload
+
+from .exceptions import BadRequestKeyError
+
+__all__ = ["Accept", "MultiDict"]
+
+T = TypeVar("T")
+
+
+class MultiDict(Mapping[str, Any]):
+    """An immutable mapping that keeps every value of a repeated key, as Werkzeug's.
+
+    ``d[key]`` and ``d.get(key)`` give the *first* value; ``getlist`` gives all.
+    A missing key in ``d[key]`` raises :class:`~microflask.exceptions.BadRequestKeyError`,
+    so a view that indexes ``request.args`` or ``request.form`` answers 400, not 500.
+    """
+
+    __slots__ = ("_first", "_items")
+
+    def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] | None = None) -> None:
+        if items is None:
+            pairs: list[tuple[str, Any]] = []
+        elif isinstance(items, MultiDict):
+            pairs = list(items._items)
+        elif isinstance(items, Mapping):
+            pairs = list(items.items())
+        else:
+            pairs = list(items)
+        first: dict[str, Any] = {}
+        for key, value in pairs:
+            first.setdefault(key, value)
+        self._items = pairs
+        self._first = first
+
+    def __getitem__(self, key: str) -> Any:
+        try:
+            return self._first[key]
+        except KeyError:
+            raise BadRequestKeyError(key) from None
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._first)
+
+    def __len__(self) -> int:
+        return len(self._first)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._first
+
+    @overload
+    def get(self, key: str) -> Any: ...
+    @overload
+    def get(self, key: str, default: Any = None, type: Callable[[Any], T] = ...) -> T | Any: ...
+
+    def get(self, key: str, default: Any = None, type: Callable[[Any], Any] | None = None) -> Any:
+        """The first value for ``key``, converted by ``type``; ``default`` if absent or not convertible."""
+        try:
+            value = self._first[key]
+        except KeyError:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except (ValueError, TypeError):
+            return default
+
+    def getlist(self, key: str, type: Callable[[Any], Any] | None = None) -> list[Any]:
+        """Every value for ``key``; with ``type``, those that convert."""
+        values = [v for k, v in self._items if k == key]
+        if type is None:
+            return values
+        converted = []
+        for value in values:
+            try:
+                converted.append(type(value))
+            except (ValueError, TypeError):
+                pass
+        return converted
+
+    def items(self, multi: bool = False) -> Any:  # type: ignore[override]
+        """``(key, first value)`` pairs, or every pair with ``multi=True``."""
+        return list(self._items) if multi else self._first.items()
+
+    def multi_items(self) -> list[tuple[str, Any]]:
+        """Every ``(key, value)`` pair in order (Starlette's name for ``items(multi=True)``)."""
+        return list(self._items)
+
+    def lists(self) -> list[tuple[str, list[Any]]]:
+        """``(key, all values)`` pairs."""
+        grouped: dict[str, list[Any]] = {}
+        for key, value in self._items:
+            grouped.setdefault(key, []).append(value)
+        return list(grouped.items())
+
+    def to_dict(self, flat: bool = True) -> dict[str, Any]:
+        """A plain dict: first values, or lists of all values with ``flat=False``."""
+        return dict(self._first) if flat else dict(self.lists())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, MultiDict):
+            return self._items == other._items
+        if isinstance(other, Mapping):
+            return dict(self._first) == dict(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+
+class Accept:
+    """A parsed ``Accept`` header: ``mime in accept``, ``quality(mime)``, ``best_match(options)``."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, header: str | None) -> None:
+        values: list[tuple[str, float]] = []
+        for part in (header or "").split(","):
+            media, _, params = part.strip().partition(";")
+            media = media.strip().lower()
+            if not media:
+                continue
+            quality = 1.0
+            for param in params.split(";"):
+                name, _, value = param.strip().partition("=")
+                if name.strip() == "q":
+                    try:
+                        quality = max(0.0, min(1.0, float(value)))
+                    except ValueError:
+                        quality = 0.0
+            values.append((media, quality))
+        self._values = values
+
+    def quality(self, mimetype: str) -> float:
+        """How much the client wants ``mimetype`` (0 when not at all)."""
+        mimetype = mimetype.lower()
+        kind = mimetype.split("/", 1)[0]
+        best = -1
+        found = 0.0
+        for media, quality in self._values:
+            if media == mimetype:
+                specificity = 2
+            elif media == f"{kind}/*":
+                specificity = 1
+            elif media == "*/*":
+                specificity = 0
+            else:
+                continue
+            if specificity > best:
+                best, found = specificity, quality
+        return found
+
+    def best_match(self, matches: Iterable[str], default: str | None = None) -> str | None:
+        """The option the client wants most; the first of equals wins."""
+        result, best = default, 0.0
+        for option in matches:
+            quality = self.quality(option)
+            if quality > best:
+                result, best = option, quality
+        return result
+
+    def __contains__(self, mimetype: object) -> bool:
+        return isinstance(mimetype, str) and self.quality(mimetype) > 0
+
+    def __bool__(self) -> bool:
+        return bool(self._values)
+
+    @property
+    def accept_json(self) -> bool:
+        return "application/json" in self
+
+    @property
+    def accept_html(self) -> bool:
+        return "text/html" in self
+
+    def __repr__(self) -> str:
+        return f"Accept({self._values!r})"

@@ -1,0 +1,160 @@
+"""From what a view returns to bytes on the wire: ``make_response``, error pages, sending."""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import AsyncIterable, Iterator, Mapping
+from html import escape
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import Headers
+from starlette.responses import Response as StarletteResponse
+from starlette.responses import StreamingResponse
+
+from .ctx import current_context
+from .exceptions import HTTPException, InternalServerError
+from .wrappers import Response, _status_code
+
+if TYPE_CHECKING:
+    from starlette.types import Message, Receive, Scope, Send
+
+    from .app import MicroFlask
+
+__all__ = ["error_response", "make_response", "send"]
+
+
+def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
+    """Turn a view's return value into a response.
+
+    ``str``/``bytes`` -> HTML response; ``dict``/``list`` -> JSON; a response -> itself; an
+    :class:`HTTPException` -> its error page; a (sync or async) iterator -> streamed; a
+    tuple ``(body, status)``, ``(body, headers)`` or ``(body, status, headers)``.
+    """
+    kind = type(rv)
+    if kind is str or kind is bytes:  # the common cases first
+        return app.response_class(rv)
+    if kind is dict or kind is list:
+        return app.response_class(app.json.encode_body(rv), mimetype=app.json.mimetype)
+    status = headers = None
+    if kind is tuple:
+        if len(rv) == 3:
+            rv, status, headers = rv
+        elif len(rv) == 2:
+            if isinstance(rv[1], Headers | Mapping | list):
+                rv, headers = rv
+            else:
+                rv, status = rv
+        else:
+            raise TypeError(
+                "The view function did not return a valid response tuple. The tuple must have the"
+                " form (body, status, headers), (body, status), or (body, headers)."
+            )
+    response = _to_response(app, rv)
+    if status is not None:
+        response.status_code = _status_code(status)
+    if headers:
+        if isinstance(headers, Mapping | Headers):
+            for key, value in headers.items():
+                response.headers[key] = str(value)
+        else:
+            for key, value in headers:
+                response.headers.append(key, str(value))
+    return response
+
+
+def _to_response(app: MicroFlask, rv: Any) -> StarletteResponse:
+    if isinstance(rv, StarletteResponse):
+        return rv
+    if isinstance(rv, str | bytes | bytearray):
+        return app.response_class(bytes(rv) if isinstance(rv, bytearray) else rv)
+    if isinstance(rv, dict | list):
+        return app.response_class(app.json.encode_body(rv), mimetype=app.json.mimetype)
+    if isinstance(rv, HTTPException):
+        return error_response(app, rv)
+    if isinstance(rv, AsyncIterable | Iterator):
+        return StreamingResponse(rv, media_type="text/html")
+    if rv is None:
+        ctx = current_context()
+        endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
+        raise TypeError(
+            f"The view function for {endpoint!r} did not return a valid response. The function"
+            " either returned None or ended without a return statement."
+        )
+    raise TypeError(
+        f"The view function did not return a valid response: it returned {type(rv).__name__}. Return"
+        " a str, bytes, dict, list, a response, a generator, or a tuple of (body, status, headers)."
+    )
+
+
+def error_response(app: MicroFlask, error: HTTPException) -> StarletteResponse:
+    """The default page for an HTTP error: short HTML, JSON when the client prefers JSON.
+
+    With DEBUG on, a 500 caused by an exception shows its traceback; never otherwise.
+    """
+    if error.response is not None:
+        return error.response
+    ctx = current_context()
+    request = ctx.request if ctx is not None else None
+    headers = error.get_headers()
+    if request is not None and _prefers_json(request.headers.get("accept")):
+        body = app.json.encode_body(error.get_json_body())
+        return app.response_class(body, error.code, headers, mimetype=app.json.mimetype)
+    page = error.get_body()
+    if app.debug and isinstance(error, InternalServerError) and error.original_exception is not None:
+        page += _debug_traceback(error.original_exception)
+    return app.response_class(page, error.code, headers)
+
+
+def _prefers_json(accept: str | None) -> bool:
+    if not accept or "json" not in accept:
+        return False
+    from .datastructures import Accept
+
+    return Accept(accept).best_match(("text/html", "application/json")) == "application/json"
+
+
+def _debug_traceback(exc: BaseException) -> str:
+    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    return f"<h2>Traceback (DEBUG is on)</h2>\n<pre>{escape(text)}</pre>\n"
+
+
+async def send(response: StarletteResponse, scope: Scope, receive: Receive, send: Send, app: MicroFlask) -> None:
+    """Send ``response``. HEAD requests get the headers only. If a streamed body fails before
+    anything was sent, a 500 goes out instead; after that, the error is logged and the
+    connection is left for the server to close (the body is incomplete)."""
+    if scope["method"] == "HEAD":
+        send = _without_body(send)
+    if type(response) is Response or type(response) is StarletteResponse:
+        await response(scope, receive, send)  # an in-memory body: nothing can fail midway
+        return
+    started = False
+
+    async def tracking_send(message: Message) -> None:
+        nonlocal started
+        started = True
+        await send(message)
+
+    try:
+        await response(scope, receive, tracking_send)
+    except Exception as e:
+        from starlette.requests import ClientDisconnect
+
+        if isinstance(e, ClientDisconnect | OSError):
+            app.logger.info("Client disconnected while the response was sent")
+            return
+        if started:
+            app.log_exception(e)
+            return
+        app.log_exception(e)
+        await error_response(app, InternalServerError(original_exception=e))(scope, receive, send)
+
+
+def _without_body(send: Send) -> Send:
+    async def send_headers_only(message: Message) -> None:
+        if message["type"] == "http.response.body":
+            if message.get("more_body"):
+                return
+            message = {"type": "http.response.body", "body": b""}
+        await send(message)
+
+    return send_headers_only

@@ -1,0 +1,239 @@
+"""The registration API shared by :class:`MicroFlask` and :class:`Blueprint`.
+
+Routes, hooks and error handlers are recorded here, keyed by scope: ``None`` for the app,
+a blueprint's name for its own. Nothing here runs on the request path; the app turns
+these records into per-endpoint plans once, when it starts serving.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import os
+import sys
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from .exceptions import HTTPException, default_exceptions
+
+__all__ = ["Scaffold", "get_root_path", "setupmethod"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T", bound=Callable[..., Any])
+
+ErrorHandler = Callable[[Any], Any]
+
+
+def setupmethod(func: F) -> F:
+    """Mark a registration method: calling it after the app started serving is an error."""
+
+    @functools.wraps(func)
+    def wrapper(self: Scaffold, *args: Any, **kwargs: Any) -> Any:
+        self._check_setup_finished(func.__name__)
+        return func(self, *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def get_root_path(import_name: str) -> str:
+    """The folder of the module or package ``import_name`` (the cwd if it has none)."""
+    module = sys.modules.get(import_name)
+    if module is not None and getattr(module, "__file__", None):
+        return os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[arg-type,type-var]
+    try:
+        spec = importlib.util.find_spec(import_name)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is None or not spec.origin or spec.origin in ("built-in", "namespace"):
+        return os.getcwd()
+    return os.path.dirname(os.path.abspath(spec.origin))
+
+
+class Scaffold:
+    """Registration shared by the app and blueprints: ``route``, hooks, ``errorhandler``."""
+
+    name: str
+
+    def __init__(
+        self,
+        import_name: str,
+        static_folder: str | os.PathLike[str] | None = None,
+        static_url_path: str | None = None,
+        template_folder: str | os.PathLike[str] | None = None,
+        root_path: str | None = None,
+    ) -> None:
+        self.import_name = import_name
+        self.root_path = root_path if root_path is not None else get_root_path(import_name)
+        self.static_folder = os.fspath(static_folder) if static_folder is not None else None
+        self._static_url_path = static_url_path
+        self.template_folder = os.fspath(template_folder) if template_folder is not None else None
+        #: endpoint -> view function
+        self.view_functions: dict[str, Callable[..., Any]] = {}
+        #: scope (None = app, else blueprint name) -> functions, in registration order
+        self.before_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.after_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.teardown_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.url_value_preprocessors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.url_default_functions: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.template_context_processors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        #: scope -> status code (None for non-HTTP errors) -> exception class -> handler
+        self.error_handler_spec: dict[str | None, dict[int | None, dict[type[BaseException], ErrorHandler]]] = (
+            defaultdict(lambda: defaultdict(dict))
+        )
+
+    def _check_setup_finished(self, f_name: str) -> None:
+        raise NotImplementedError
+
+    @property
+    def static_url_path(self) -> str | None:
+        if self._static_url_path is not None:
+            return self._static_url_path
+        if self.static_folder is not None:
+            return "/" + os.path.basename(self.static_folder.rstrip("/\\"))
+        return None
+
+    @static_url_path.setter
+    def static_url_path(self, value: str | None) -> None:
+        self._static_url_path = value.rstrip("/") if value is not None else None
+
+    # -- routes ------------------------------------------------------------------------
+    @setupmethod
+    def add_url_rule(
+        self,
+        rule: str,
+        endpoint: str | None = None,
+        view_func: Callable[..., Any] | None = None,
+        provide_automatic_options: bool | None = None,
+        **options: Any,
+    ) -> None:
+        """Register ``view_func`` for ``rule`` (the non-decorator form of :meth:`route`).
+
+        ``options``: ``methods``, ``defaults``, ``strict_slashes``, ``websocket``.
+        """
+        raise NotImplementedError
+
+    def route(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """Decorate a view: ``@app.route("/users/<int:id>", methods=["GET", "POST"])``."""
+
+        def decorator(f: T) -> T:
+            endpoint = options.pop("endpoint", None)
+            self.add_url_rule(rule, endpoint, f, **options)
+            return f
+
+        return decorator
+
+    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[T], T]:
+        if "methods" in options:
+            raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
+        return self.route(rule, methods=[method], **options)
+
+    def get(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """``route(rule, methods=["GET"])``."""
+        return self._method_route("GET", rule, options)
+
+    def post(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """``route(rule, methods=["POST"])``."""
+        return self._method_route("POST", rule, options)
+
+    def put(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """``route(rule, methods=["PUT"])``."""
+        return self._method_route("PUT", rule, options)
+
+    def delete(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """``route(rule, methods=["DELETE"])``."""
+        return self._method_route("DELETE", rule, options)
+
+    def patch(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """``route(rule, methods=["PATCH"])``."""
+        return self._method_route("PATCH", rule, options)
+
+    @setupmethod
+    def endpoint(self, endpoint: str) -> Callable[[F], F]:
+        """Attach a view to an endpoint registered by ``add_url_rule(rule, endpoint)`` alone."""
+
+        def decorator(f: F) -> F:
+            self.view_functions[endpoint] = f
+            return f
+
+        return decorator
+
+    # -- hooks -------------------------------------------------------------------------
+    @setupmethod
+    def before_request(self, f: T) -> T:
+        """Run ``f()`` before each view; a non-None return value is the response (the view is skipped)."""
+        self.before_request_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def after_request(self, f: T) -> T:
+        """Run ``f(response)`` after each view; it must return a response (the same or a new one)."""
+        self.after_request_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def teardown_request(self, f: T) -> T:
+        """Run ``f(exc)`` after the response is sent, even on errors (``exc`` is the unhandled one or None)."""
+        self.teardown_request_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def context_processor(self, f: T) -> T:
+        """Add the dict ``f()`` returns to every template's context."""
+        self.template_context_processors[None].append(f)
+        return f
+
+    @setupmethod
+    def url_value_preprocessor(self, f: T) -> T:
+        """Run ``f(endpoint, values)`` with the matched URL values before the ``before_request`` hooks."""
+        self.url_value_preprocessors[None].append(f)
+        return f
+
+    @setupmethod
+    def url_defaults(self, f: T) -> T:
+        """Run ``f(endpoint, values)`` in ``url_for`` to fill in values (it may change ``values``)."""
+        self.url_default_functions[None].append(f)
+        return f
+
+    # -- errors ------------------------------------------------------------------------
+    @setupmethod
+    def errorhandler(self, code_or_exception: type[BaseException] | int) -> Callable[[T], T]:
+        """Handle an error: ``@app.errorhandler(404)``, ``@app.errorhandler(ValueError)``.
+
+        The handler gets the exception and returns a response. The most specific class wins.
+        """
+
+        def decorator(f: T) -> T:
+            self.register_error_handler(code_or_exception, f)
+            return f
+
+        return decorator
+
+    @setupmethod
+    def register_error_handler(self, code_or_exception: type[BaseException] | int, f: ErrorHandler) -> None:
+        """The non-decorator form of :meth:`errorhandler`."""
+        exc_class, code = self._get_exc_class_and_code(code_or_exception)
+        self.error_handler_spec[None][code][exc_class] = f
+
+    @staticmethod
+    def _get_exc_class_and_code(exc_class_or_code: type[BaseException] | int) -> tuple[type[BaseException], int | None]:
+        if isinstance(exc_class_or_code, int):
+            try:
+                exc_class: type[BaseException] = default_exceptions[exc_class_or_code]
+            except KeyError:
+                raise ValueError(
+                    f"'{exc_class_or_code}' is not a recognized HTTP error code. Use a subclass of"
+                    " HTTPException with that code instead."
+                ) from None
+        else:
+            exc_class = exc_class_or_code
+        if isinstance(exc_class, BaseException):
+            raise TypeError(f"{exc_class!r} is an instance, not a class. Handlers take exception classes.")
+        if not (isinstance(exc_class, type) and issubclass(exc_class, Exception)):
+            raise ValueError(
+                f"'{exc_class!r}' is not a subclass of Exception. Handlers can only be registered"
+                " for Exception classes or HTTP error codes."
+            )
+        if issubclass(exc_class, HTTPException):
+            return exc_class, exc_class.code
+        return exc_class, None

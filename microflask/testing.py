@@ -1,0 +1,252 @@
+"""Test clients (sync and async) and ``test_request_context``.
+
+Both clients use the ``httpx2`` transport (Starlette's test client prefers it; plain
+``httpx`` makes it warn), keep cookies between requests, run the app's lifespan on enter
+and exit, and return responses with Flask's names (``data``, ``json``, ``get_json()``).
+"""
+
+from __future__ import annotations
+
+import json as _json
+import math
+from collections.abc import Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode, urlsplit
+
+import anyio
+import httpx2
+from starlette.testclient import TestClient as StarletteTestClient
+
+from .ctx import RequestContext
+
+if TYPE_CHECKING:
+    from starlette.types import Message, Receive, Scope, Send
+
+    from .app import MicroFlask
+
+__all__ = ["AsyncTestClient", "TestClient", "TestResponse", "make_test_request_context"]
+
+BASE_URL = "http://localhost"
+
+
+class TestResponse(httpx2.Response):
+    """An httpx response with Flask's test-response names."""
+
+    __test__ = False  # not a pytest test class
+
+    @property
+    def data(self) -> bytes:
+        """The body as bytes (httpx's ``content``)."""
+        return self.content
+
+    @property
+    def status(self) -> str:
+        """``"200 OK"``."""
+        return f"{self.status_code} {self.reason_phrase.upper()}"
+
+    @property
+    def mimetype(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip().lower()
+
+    @property
+    def is_json(self) -> bool:
+        mt = self.mimetype
+        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """The body parsed as JSON; None when it is not JSON and ``silent`` (raises otherwise)."""
+        if not (force or self.is_json):
+            if silent:
+                return None
+            raise ValueError(f"The response is not JSON (Content-Type: {self.headers.get('content-type')!r}).")
+        try:
+            return _json.loads(self.content)
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    @property  # type: ignore[override]
+    def json(self) -> Any:
+        """The body parsed as JSON (a property, as Flask's test response)."""
+        return self.get_json()
+
+
+def _as_test_response(response: httpx2.Response) -> TestResponse:
+    response.__class__ = TestResponse
+    return response  # type: ignore[return-value]
+
+
+class TestClient(StarletteTestClient):
+    """The sync test client: ``with app.test_client() as client: r = client.get("/")``.
+
+    Entering runs the lifespan (``before_serving``); leaving runs ``after_serving``.
+    Redirects are not followed unless ``follow_redirects=True`` (Flask's default).
+    """
+
+    __test__ = False
+
+    def __init__(
+        self, app: MicroFlask, base_url: str = BASE_URL, follow_redirects: bool = False, **kwargs: Any
+    ) -> None:
+        kwargs.setdefault("raise_server_exceptions", True)
+        super().__init__(app, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
+        self.application = app
+
+    def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        return _as_test_response(super().send(request, **kwargs))
+
+    def __enter__(self) -> TestClient:
+        super().__enter__()
+        return self
+
+
+class AsyncTestClient(httpx2.AsyncClient):
+    """The async test client: ``async with app.async_test_client() as client: await client.get("/")``.
+
+    Entering runs the lifespan; leaving shuts it down. Cookies persist across requests.
+    """
+
+    __test__ = False
+
+    def __init__(
+        self, app: MicroFlask, base_url: str = BASE_URL, follow_redirects: bool = False, **kwargs: Any
+    ) -> None:
+        self.application = app
+        self._lifespan_state: dict[str, Any] = {}
+        self._lifespan = Lifespan(app, self._lifespan_state)
+        transport = httpx2.ASGITransport(app=self._with_state, client=("127.0.0.1", 50000))
+        super().__init__(transport=transport, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
+
+    async def _with_state(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope["state"] = dict(self._lifespan_state)
+        await self.application(scope, receive, send)
+
+    async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        return _as_test_response(await super().send(request, **kwargs))
+
+    async def __aenter__(self) -> AsyncTestClient:
+        await super().__aenter__()
+        await self._lifespan.__aenter__()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None = None,
+        exc: BaseException | None = None,
+        tb: TracebackType | None = None,
+    ) -> None:
+        try:
+            await self._lifespan.__aexit__(exc_type, exc, tb)
+        finally:
+            await super().__aexit__(exc_type, exc, tb)
+
+
+class Lifespan:
+    """Drive an ASGI app's lifespan: ``async with Lifespan(app):`` = startup ... shutdown."""
+
+    def __init__(self, app: Any, state: dict[str, Any] | None = None) -> None:
+        self.app = app
+        self.state = state if state is not None else {}
+
+    async def __aenter__(self) -> Lifespan:
+        self._to_app, self._app_receive = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
+        self._app_send, self._from_app = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
+        self._task_group = anyio.create_task_group()
+        await self._task_group.__aenter__()
+        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
+        self._task_group.start_soon(self._run, scope)
+        await self._to_app.send({"type": "lifespan.startup"})
+        await self._expect("lifespan.startup.complete")
+        return self
+
+    async def _run(self, scope: dict[str, Any]) -> None:
+        try:
+            await self.app(scope, self._app_receive.receive, self._app_send.send)
+        except BaseException:
+            pass  # the failure was reported through lifespan.*.failed and is raised by _expect
+        finally:
+            await self._app_send.send({"type": "lifespan.ended"})
+
+    async def _expect(self, wanted: str) -> None:
+        message: Message = await self._from_app.receive()
+        if message["type"] != wanted:
+            await self._task_group.__aexit__(None, None, None)
+            raise RuntimeError(f"The app's lifespan failed: {message.get('message', message['type'])}")
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self._to_app.send({"type": "lifespan.shutdown"})
+        await self._expect("lifespan.shutdown.complete")
+        await self._task_group.__aexit__(None, None, None)
+
+
+def make_test_request_context(
+    app: MicroFlask,
+    path: str = "/",
+    base_url: str | None = None,
+    method: str = "GET",
+    headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
+    query_string: str | bytes | Mapping[str, Any] | None = None,
+    data: str | bytes | Mapping[str, Any] | None = None,
+    json: Any = None,
+    content_type: str | None = None,
+    root_path: str = "",
+) -> RequestContext:
+    """A request context for a request built from these values (no server involved)."""
+    base = urlsplit(base_url or (f"http://{app.config['SERVER_NAME']}" if app.config["SERVER_NAME"] else BASE_URL))
+    split = urlsplit(path)
+    if query_string is None:
+        query = split.query.encode("latin-1")
+    elif isinstance(query_string, Mapping):
+        query = urlencode(list(query_string.items()), doseq=True).encode("latin-1")
+    else:
+        query = query_string.encode("latin-1") if isinstance(query_string, str) else query_string
+    raw_headers = [(k.lower(), v) for k, v in (headers.items() if isinstance(headers, Mapping) else headers or [])]
+    body = b""
+    if json is not None:
+        body = _json.dumps(json).encode()
+        content_type = content_type or "application/json"
+    elif isinstance(data, Mapping):
+        body = urlencode(list(data.items()), doseq=True).encode()
+        content_type = content_type or "application/x-www-form-urlencoded"
+    elif data is not None:
+        body = data.encode() if isinstance(data, str) else data
+    if content_type:
+        raw_headers.append(("content-type", content_type))
+    if body:
+        raw_headers.append(("content-length", str(len(body))))
+    if not any(k == "host" for k, _ in raw_headers):
+        raw_headers.append(("host", base.netloc))
+    root = (root_path or base.path).rstrip("/")
+    scope: dict[str, Any] = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method.upper(),
+        "scheme": base.scheme or "http",
+        "path": root + (split.path or "/"),
+        "raw_path": (root + (split.path or "/")).encode(),
+        "root_path": root,
+        "query_string": query,
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw_headers],
+        "client": ("127.0.0.1", 50000),
+        "server": (base.hostname or "localhost", base.port or (443 if base.scheme == "https" else 80)),
+        "app": app,
+    }
+    sent = False
+
+    async def receive() -> Message:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    request = app.request_class(scope, receive)
+    try:
+        rule, values = app.url_map.match(split.path or "/", method.upper(), query)
+        request.url_rule, request.view_args = rule, values
+    except Exception as e:  # kept, as in Flask, for the code under test to inspect
+        request.routing_exception = e
+    return RequestContext(app, request)

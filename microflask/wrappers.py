@@ -1,0 +1,588 @@
+"""Request and Response: Starlette's, with Flask's surface.
+
+The body is async, as in Quart: ``await request.get_json()``, ``await request.form``. In a
+plain ``def`` view (a worker thread) the same accessors answer synchronously, as in Flask:
+the thread hands the read to the event loop and waits for it.
+"""
+
+from __future__ import annotations
+
+import http.cookies
+import threading
+from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from functools import cached_property
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any, TypeVar
+from urllib.parse import parse_qsl, quote
+
+import anyio
+import anyio.from_thread
+from starlette.datastructures import UploadFile
+from starlette.requests import ClientDisconnect
+from starlette.requests import Request as StarletteRequest
+from starlette.responses import Response as StarletteResponse
+
+from .ctx import current_context
+from .datastructures import Accept, MultiDict
+from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from .routing import Rule
+
+__all__ = ["ClientDisconnect", "Request", "Response"]
+
+T = TypeVar("T")
+_MISSING: Any = object()
+
+
+def _parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
+    """``"text/html; charset=utf-8"`` -> ``("text/html", {"charset": "utf-8"})``."""
+    if not value:
+        return "", {}
+    main, *params = value.split(";")
+    options: dict[str, str] = {}
+    for param in params:
+        name, _, val = param.partition("=")
+        if name.strip():
+            options[name.strip().lower()] = val.strip().strip('"')
+    return main.strip().lower(), options
+
+
+class Request(StarletteRequest):
+    """The incoming request. Sync attributes are computed on first use and cached."""
+
+    #: Set by routing: the matched rule, and the values its converters produced.
+    url_rule: Rule | None = None
+    view_args: dict[str, Any] | None = None
+    #: The routing error (404/405/308) to raise instead of calling a view, if any.
+    routing_exception: Exception | None = None
+    #: Body limit in bytes (``MAX_CONTENT_LENGTH``), set by the app.
+    max_content_length: int | None = None
+    max_form_memory_size: int | None = 500_000
+    max_form_parts: int = 1_000
+
+    def __init__(self, scope: Any, receive: Any = None, send: Any = None) -> None:
+        if receive is None:
+            super().__init__(scope)
+        else:
+            super().__init__(scope, receive)
+        # The thread whose event loop owns this request: code on any other thread is sync code.
+        self._loop_thread = threading.get_ident()
+
+    # -- sync attributes --------------------------------------------------------------
+    @cached_property
+    def args(self) -> MultiDict:
+        """The query string as a :class:`MultiDict` (first value wins; ``getlist`` for all)."""
+        query = self.scope.get("query_string", b"")
+        if not query:
+            return MultiDict()
+        return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+
+    @cached_property
+    def path(self) -> str:
+        """The path below the app's root path, e.g. ``/users/1`` (Flask's ``PATH_INFO``)."""
+        return route_path(self.scope)
+
+    @property
+    def root_path(self) -> str:
+        """The prefix the app is mounted under (``SCRIPT_NAME`` in WSGI terms)."""
+        return str(self.scope.get("root_path", "")).rstrip("/")
+
+    script_root = root_path
+
+    @property
+    def query_string(self) -> bytes:
+        return bytes(self.scope.get("query_string", b""))
+
+    @property
+    def full_path(self) -> str:
+        """Path and query string, always with the ``?`` as Flask."""
+        return f"{self.path}?{self.query_string.decode('latin-1')}"
+
+    @property
+    def scheme(self) -> str:
+        return str(self.scope.get("scheme", "http"))
+
+    @property
+    def is_secure(self) -> bool:
+        return self.scheme in ("https", "wss")
+
+    @property
+    def host(self) -> str:
+        """The ``Host`` header (with port if given), or the server address."""
+        host = self.headers.get("host")
+        if host:
+            return host
+        server = self.scope.get("server")
+        if not server:
+            return ""
+        name, port = server
+        default = 443 if self.is_secure else 80
+        return name if port in (None, default) else f"{name}:{port}"
+
+    @property
+    def host_url(self) -> str:
+        return f"{self.scheme}://{self.host}/"
+
+    @property
+    def url_root(self) -> str:
+        """Scheme, host and root path, ending in ``/``."""
+        return f"{self.scheme}://{self.host}{self.root_path}/"
+
+    @property
+    def base_url(self) -> str:  # type: ignore[override]
+        """The URL without the query string (Flask's meaning, not Starlette's app root)."""
+        path = quote(self.root_path + self.path, safe="/%:@!$&'()*+,;=~")
+        return f"{self.scheme}://{self.host}{path}"
+
+    @property
+    def remote_addr(self) -> str | None:
+        client = self.scope.get("client")
+        return client[0] if client else None
+
+    @property
+    def endpoint(self) -> str | None:
+        return self.url_rule.endpoint if self.url_rule is not None else None
+
+    @property
+    def blueprint(self) -> str | None:
+        """The name of the blueprint of the matched endpoint (dotted when nested)."""
+        endpoint = self.endpoint
+        if endpoint and "." in endpoint:
+            return endpoint.rpartition(".")[0]
+        return None
+
+    @property
+    def blueprints(self) -> list[str]:
+        """The current blueprint and its parents, innermost first."""
+        name = self.blueprint
+        if name is None:
+            return []
+        parts = name.split(".")
+        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def mimetype(self) -> str:
+        """The content type without parameters, lowercased."""
+        return _parse_options_header(self.content_type)[0]
+
+    @property
+    def mimetype_params(self) -> dict[str, str]:
+        return _parse_options_header(self.content_type)[1]
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("content-length")
+        if value is None:
+            return None
+        try:
+            length = int(value)
+        except ValueError:
+            return None
+        return length if length >= 0 else None
+
+    @property
+    def is_json(self) -> bool:
+        mt = self.mimetype
+        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+    @cached_property
+    def accept_mimetypes(self) -> Accept:
+        return Accept(self.headers.get("accept"))
+
+    @property
+    def user_agent(self) -> str:
+        return self.headers.get("user-agent", "")
+
+    # -- the body ---------------------------------------------------------------------
+    def _sync_or_async(self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any]) -> Any:
+        """On the event loop, an awaitable of ``load()``; on any other thread (a sync view), the
+        value itself: ``peek()`` if it is already known, else ``load()`` run on the loop."""
+        if threading.get_ident() == self._loop_thread:
+            return load()
+        known = peek()
+        if known is not _MISSING:
+            return known
+        try:
+            return anyio.from_thread.run(load)
+        except anyio.NoEventLoopError as e:
+            raise RuntimeError(
+                "The request body has not been read yet and this thread cannot reach the event"
+                " loop. Read it in the view first (request.form, request.get_data(), ...)."
+            ) from e
+
+    async def stream(self) -> AsyncGenerator[bytes, None]:
+        """The body in chunks as they arrive, with ``MAX_CONTENT_LENGTH`` enforced (413)."""
+        if "_body" in self.__dict__:
+            yield self._body
+            return
+        if self._stream_consumed:
+            raise RuntimeError("The request body was already consumed by request.stream().")
+        limit = self.max_content_length
+        if limit is not None:
+            declared = self.content_length
+            if declared is not None and declared > limit:
+                raise RequestEntityTooLarge()
+        received = 0
+        while not self._stream_consumed:
+            message = await self._receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                if not message.get("more_body", False):
+                    self._stream_consumed = True
+                if chunk:
+                    received += len(chunk)
+                    if limit is not None and received > limit:
+                        self._stream_consumed = True
+                        raise RequestEntityTooLarge()
+                    yield chunk
+            elif message["type"] == "http.disconnect":
+                self._is_disconnected = True
+                raise ClientDisconnect()
+
+    async def body(self) -> bytes:
+        if "_body" not in self.__dict__:
+            chunks = [chunk async for chunk in self.stream()]
+            self._body = b"".join(chunks)
+        return self._body
+
+    def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
+        """The raw body: ``await request.get_data()`` (bytes, or str with ``as_text``)."""
+
+        async def load() -> bytes | str:
+            data = await self.body()
+            return data.decode(self.mimetype_params.get("charset", "utf-8"), "replace") if as_text else data
+
+        if as_text:
+            return self._sync_or_async(load, lambda: _MISSING)
+        return self._sync_or_async(load, lambda: self.__dict__.get("_body", _MISSING))
+
+    @property
+    def data(self) -> Any:
+        """The raw body: ``await request.data`` (``request.data`` in a sync view)."""
+        return self.get_data()
+
+    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
+        """The body parsed as JSON: ``await request.get_json()``.
+
+        A body that is not JSON (malformed, invalid UTF-8, absurdly nested) raises
+        :class:`BadRequest` (400); a content type other than JSON raises
+        :class:`UnsupportedMediaType` (415) unless ``force``. ``silent`` returns None instead.
+        """
+
+        async def load() -> Any:
+            if "_json" in self.__dict__:
+                return self._json
+            if not (force or self.is_json):
+                if silent:
+                    return None
+                raise UnsupportedMediaType(
+                    "Did not attempt to load JSON data because the request Content-Type was not 'application/json'."
+                )
+            data = await self.body()
+            try:
+                value = _json_loads(data)
+            except (ValueError, RecursionError) as e:
+                if silent:
+                    return None
+                raise BadRequest(f"Failed to decode JSON object: {_short(e)}") from None
+            if cache:
+                self._json = value
+            return value
+
+        return self._sync_or_async(load, lambda: self.__dict__.get("_json", _MISSING))
+
+    @property
+    def json(self) -> Any:  # type: ignore[override]
+        """``await request.json`` (``request.json`` in a sync view), as ``get_json()``."""
+        return self.get_json()
+
+    async def _load_form(self) -> tuple[MultiDict, MultiDict]:
+        if "_form_data" in self.__dict__:
+            return self._form_data
+        from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
+
+        mimetype = self.mimetype
+        fields: list[tuple[str, Any]] = []
+        files: list[tuple[str, Any]] = []
+        if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
+            part_size = self.max_form_memory_size or 2**63
+            try:
+                if mimetype == "multipart/form-data":
+                    parser: Any = MultiPartParser(
+                        self.headers,
+                        self.stream(),
+                        max_files=self.max_form_parts,
+                        max_fields=self.max_form_parts,
+                        max_part_size=part_size,
+                    )
+                else:
+                    parser = FormParser(
+                        self.headers, self.stream(), max_fields=self.max_form_parts, max_part_size=part_size
+                    )
+                form = await parser.parse()
+            except MultiPartException as e:
+                raise BadRequest(f"Invalid form data: {e.message}") from None
+            except (ValueError, UnicodeDecodeError) as e:
+                raise BadRequest(f"Invalid form data: {_short(e)}") from None
+            self._form = form  # Starlette's close() releases uploaded files through this
+            for key, value in form.multi_items():
+                (files if isinstance(value, UploadFile) else fields).append((key, value))
+        self._form_data = (MultiDict(fields), MultiDict(files))
+        return self._form_data
+
+    @property
+    def form(self) -> Any:  # type: ignore[override]
+        """Form fields as a :class:`MultiDict`: ``await request.form`` (sync in a ``def`` view)."""
+
+        async def load() -> MultiDict:
+            return (await self._load_form())[0]
+
+        return self._sync_or_async(load, lambda: self._parsed_form(0))
+
+    @property
+    def files(self) -> Any:
+        """Uploaded files (Starlette ``UploadFile``\\ s): ``await request.files``."""
+
+        async def load() -> MultiDict:
+            return (await self._load_form())[1]
+
+        return self._sync_or_async(load, lambda: self._parsed_form(1))
+
+    @property
+    def values(self) -> Any:
+        """``args`` and ``form`` together: ``await request.values``."""
+
+        async def load() -> MultiDict:
+            fields, _ = await self._load_form()
+            return MultiDict(self.args.items(multi=True) + fields.items(multi=True))
+
+        def peek() -> Any:
+            fields = self._parsed_form(0)
+            return _MISSING if fields is _MISSING else MultiDict(self.args.items(multi=True) + fields.items(multi=True))
+
+        return self._sync_or_async(load, peek)
+
+    def _parsed_form(self, index: int) -> Any:
+        parsed = self.__dict__.get("_form_data")
+        return _MISSING if parsed is None else parsed[index]
+
+    async def close(self) -> None:
+        if self._form is not None:
+            await self._form.close()
+
+
+def route_path(scope: Any) -> str:
+    """The scope's path below its ``root_path`` (ASGI puts the root path inside ``path``)."""
+    path: str = scope["path"]
+    root = scope.get("root_path")
+    if root and path.startswith(root):
+        rest = path[len(root) :]
+        if not rest or rest[0] == "/":
+            return rest or "/"
+    return path
+
+
+def _json_loads(data: bytes) -> Any:
+    ctx = current_context()
+    if ctx is not None:
+        return ctx.app.json.loads(data)
+    import json
+
+    return json.loads(data)
+
+
+def _short(error: BaseException) -> str:
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+class Response(StarletteResponse):
+    """An HTTP response with Flask's surface over Starlette's.
+
+    ``Response(response=None, status=None, headers=None, mimetype=None, content_type=None)``
+    """
+
+    media_type = "text/html"
+    default_mimetype = "text/html"
+
+    def __init__(
+        self,
+        response: str | bytes | None = None,
+        status: int | str | HTTPStatus | None = None,
+        headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        *,
+        background: Any = None,
+    ) -> None:
+        self.status_code = 200 if status is None else _status_code(status)
+        if content_type is not None:
+            self.media_type = content_type
+        elif mimetype is not None:
+            self.media_type = mimetype
+        self.background = background
+        self.body = self.render(response)
+        if headers is None or isinstance(headers, Mapping):
+            self.init_headers(headers)
+        else:
+            self.init_headers(None)
+            for key, value in headers:
+                self.headers.append(key, value)
+
+    # -- Flask's names ----------------------------------------------------------------
+    @property
+    def status(self) -> str:
+        """Status line text, e.g. ``"404 NOT FOUND"`` (Flask's form)."""
+        try:
+            phrase = HTTPStatus(self.status_code).phrase.upper()
+        except ValueError:
+            phrase = "UNKNOWN"
+        return f"{self.status_code} {phrase}"
+
+    @status.setter
+    def status(self, value: int | str) -> None:
+        self.status_code = _status_code(value)
+
+    @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.headers["content-type"] = value
+
+    @property
+    def mimetype(self) -> str:
+        return _parse_options_header(self.content_type)[0]
+
+    @mimetype.setter
+    def mimetype(self, value: str) -> None:
+        if value.startswith("text/") and "charset" not in value:
+            value += "; charset=utf-8"
+        self.headers["content-type"] = value
+
+    @property
+    def content_length(self) -> int | None:
+        value = self.headers.get("content-length")
+        return int(value) if value is not None and value.isdigit() else None
+
+    @property
+    def is_json(self) -> bool:
+        mt = self.mimetype
+        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("location")
+
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The body (``str`` with ``as_text``)."""
+        body = bytes(self.body)
+        return body.decode(self.charset, "replace") if as_text else body
+
+    def set_data(self, value: str | bytes) -> None:
+        """Replace the body and its ``Content-Length``."""
+        self.body = value.encode(self.charset) if isinstance(value, str) else bytes(value)
+        self.headers["content-length"] = str(len(self.body))
+
+    data = property(get_data, set_data)
+
+    def set_cookie(  # type: ignore[override]
+        self,
+        key: str,
+        value: str = "",
+        max_age: int | timedelta | None = None,
+        expires: datetime | str | int | float | None = None,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Add a ``Set-Cookie`` header (``SameSite=Lax`` unless told otherwise)."""
+        self.headers.append(
+            "set-cookie",
+            dump_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite, partitioned),
+        )
+
+    def delete_cookie(  # type: ignore[override]
+        self,
+        key: str,
+        path: str | None = "/",
+        domain: str | None = None,
+        secure: bool = False,
+        httponly: bool = False,
+        samesite: str | None = "Lax",
+        partitioned: bool = False,
+    ) -> None:
+        """Expire the cookie ``key`` on the client."""
+        self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
+
+
+def _status_code(status: int | str | HTTPStatus) -> int:
+    if isinstance(status, int):
+        return int(status)
+    head = str(status).strip().split(" ", 1)[0]
+    if not head.isdigit():
+        raise ValueError(f"Invalid status {status!r}: give an int such as 404 or a line such as '404 Not Found'.")
+    return int(head)
+
+
+_cookie_quoter = http.cookies.SimpleCookie()
+
+
+def dump_cookie(
+    key: str,
+    value: str = "",
+    max_age: int | timedelta | None = None,
+    expires: datetime | str | int | float | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | None = None,
+    partitioned: bool = False,
+) -> str:
+    """The value of a ``Set-Cookie`` header."""
+    if not key or any(c in key for c in '()<>@,;:\\"/[]?={} \t\r\n'):
+        raise ValueError(f"Invalid cookie name {key!r}.")
+    _, coded = _cookie_quoter.value_encode(value)
+    parts = [f"{key}={coded}"]
+    if isinstance(max_age, timedelta):
+        max_age = int(max_age.total_seconds())
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if expires is not None:
+        if isinstance(expires, int | float):
+            expires = datetime.fromtimestamp(expires, UTC)
+        if isinstance(expires, datetime):
+            aware = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+            expires = format_datetime(aware.astimezone(UTC), usegmt=True)
+        parts.append(f"Expires={expires}")
+    if domain:
+        parts.append(f"Domain={domain}")
+    if path is not None:
+        parts.append(f"Path={path}")
+    if secure or partitioned:
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if samesite is not None:
+        samesite = samesite.title()
+        if samesite not in ("Strict", "Lax", "None"):
+            raise ValueError("samesite must be 'Strict', 'Lax' or 'None'.")
+        parts.append(f"SameSite={samesite}")
+    if partitioned:
+        parts.append("Partitioned")
+    header = "; ".join(parts)
+    if any(c in header for c in "\r\n\x00"):
+        raise ValueError("Cookie values may not contain CR, LF or NUL.")
+    return header

@@ -172,13 +172,18 @@ class Lifespan:
     async def _expect(self, wanted: str) -> None:
         message: Message = await self._from_app.receive()
         if message["type"] != wanted:
-            await self._task_group.__aexit__(None, None, None)
+            await self._close()
             raise RuntimeError(f"The app's lifespan failed: {message.get('message', message['type'])}")
+
+    async def _close(self) -> None:
+        await self._task_group.__aexit__(None, None, None)
+        for stream in (self._to_app, self._app_receive, self._app_send, self._from_app):
+            stream.close()
 
     async def __aexit__(self, *exc_info: Any) -> None:
         await self._to_app.send({"type": "lifespan.shutdown"})
         await self._expect("lifespan.shutdown.complete")
-        await self._task_group.__aexit__(None, None, None)
+        await self._close()
 
 
 def make_test_request_context(

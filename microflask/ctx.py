@@ -70,10 +70,11 @@ class AppContext:
     def __init__(self, app: MicroFlask) -> None:
         self.app = app
         self.g: Any = app.app_ctx_globals_class()
-        self._tokens: list[Token[AppContext]] = []
 
     def push(self) -> None:
         """Make this the active context of the current task or thread."""
+        if "_tokens" not in self.__dict__:
+            self._tokens: list[Token[AppContext]] = []
         self._tokens.append(_cv_context.set(self))
 
     def pop(self, exc: BaseException | None = None) -> None:

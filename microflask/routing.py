@@ -224,24 +224,41 @@ def _parse_converter_args(text: str) -> tuple[list[Any], dict[str, Any]]:
     return args, kwargs
 
 
+def _convert(m: re.Match[str], converters: dict[str, BaseConverter], values: dict[str, Any]) -> bool:
+    """Convert a match's groups; ``values`` is only changed if every conversion succeeds."""
+    converted = {}
+    try:
+        for name, raw in m.groupdict().items():
+            converted[name] = converters[name].to_python(raw)
+    except ValueError:  # ValidationError, and a bad value in a custom converter
+        return False
+    values.update(converted)
+    return True
+
+
 class _Segment:
     """One ``/``-separated piece of a rule with variables, matched by a full regex."""
 
-    __slots__ = ("converters", "key", "regex", "weight")
+    __slots__ = ("converters", "key", "regex", "weight", "whole")
 
-    def __init__(self, pattern: str, converters: dict[str, BaseConverter]) -> None:
+    def __init__(self, pattern: str, converters: dict[str, BaseConverter], whole: str | None = None) -> None:
         self.key = pattern
         self.regex = re.compile(pattern)
         self.converters = converters
         self.weight = sum(c.weight for c in converters.values())
+        #: The variable's name when it is the whole segment (``/<int:id>/``): no groups to read.
+        self.whole = whole
 
     def match(self, text: str, values: dict[str, Any]) -> bool:
+        """Match one path segment; on success add the converted values to ``values``."""
         m = self.regex.fullmatch(text)
         if m is None:
             return False
+        name = self.whole
+        if name is None:
+            return _convert(m, self.converters, values)
         try:
-            for name, raw in m.groupdict().items():
-                values[name] = self.converters[name].to_python(raw)
+            values[name] = self.converters[name].to_python(text)
         except ValueError:  # ValidationError, and a bad value in a custom converter
             return False
         return True
@@ -255,7 +272,9 @@ def _make_segment(pieces: list[tuple[str, BaseConverter | None]]) -> str | _Segm
     """A literal segment stays a string (a dict key in the trie); one with variables becomes a regex."""
     if all(c is None for _, c in pieces):
         return "".join(t for t, _ in pieces)
-    return _Segment(_pattern(pieces), {t: c for t, c in pieces if c is not None})
+    converters = {t: c for t, c in pieces if c is not None}
+    whole = pieces[0][0] if len(pieces) == 1 else None
+    return _Segment(_pattern(pieces), converters, whole)
 
 
 class Rule:
@@ -361,14 +380,7 @@ class Rule:
         """Match the tail regex against the rest of the path, converting its variables."""
         assert self._tail is not None
         m = self._tail.fullmatch(rest)
-        if m is None:
-            return False
-        try:
-            for name, raw in m.groupdict().items():
-                values[name] = self._tail_converters[name].to_python(raw)
-        except ValueError:
-            return False
-        return True
+        return m is not None and _convert(m, self._tail_converters, values)
 
     def suitable_for(self, values: Mapping[str, Any], method: str | None) -> bool:
         """Whether ``url_for`` can build this rule from ``values``."""
@@ -451,10 +463,35 @@ class _Index:
                 if method in rule.methods:
                     return rule, {}
                 allowed.update(rule.methods)
-        segments = path[1:].split("/") if path.startswith("/") else None
-        if segments is None:
+        if path[:1] != "/":
             return None
-        return self._walk(self.root, segments, 0, {}, method, allowed)
+        segments = path[1:].split("/")
+        return self._first_branch(segments, method) or self._walk(self.root, segments, 0, {}, method, allowed)
+
+    def _first_branch(self, segments: list[str], method: str) -> tuple[Rule, dict[str, Any]] | None:
+        """The fast path: follow the first choice at each level (what ``_walk`` tries first),
+        without backtracking. When it finds a rule, ``_walk`` would have found the same one."""
+        node = self.root
+        values: dict[str, Any] = {}
+        for i, segment in enumerate(segments):
+            child = node.static.get(segment)
+            if child is None:
+                for seg, candidate in node.dynamic:
+                    if seg.match(segment, values):
+                        child = candidate
+                        break
+                else:
+                    if node.tails:
+                        rest = "/".join(segments[i:])
+                        for rule in node.tails:
+                            if rule.match_tail(rest, values):
+                                return (rule, values) if method in rule.methods else None
+                    return None
+            node = child
+        for rule in node.rules:
+            if method in rule.methods:
+                return rule, values
+        return None
 
     def _walk(
         self, node: _Node, segments: list[str], i: int, values: dict[str, Any], method: str, allowed: set[str]

@@ -7,6 +7,7 @@ the thread hands the read to the event loop and waits for it.
 
 from __future__ import annotations
 
+import functools
 import http.cookies
 import threading
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
@@ -20,7 +21,7 @@ from urllib.parse import parse_qsl, quote
 import anyio
 import anyio.from_thread
 from starlette.datastructures import UploadFile
-from starlette.requests import ClientDisconnect
+from starlette.requests import ClientDisconnect, empty_receive, empty_send
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
@@ -63,11 +64,14 @@ class Request(StarletteRequest):
     max_form_memory_size: int | None = 500_000
     max_form_parts: int = 1_000
 
-    def __init__(self, scope: Any, receive: Any = None, send: Any = None) -> None:
-        if receive is None:
-            super().__init__(scope)
-        else:
-            super().__init__(scope, receive)
+    def __init__(self, scope: Any, receive: Any = empty_receive, send: Any = empty_send) -> None:
+        # Starlette's Request.__init__, inlined: this runs once per request.
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
         # The thread whose event loop owns this request: code on any other thread is sync code.
         self._loop_thread = threading.get_ident()
 
@@ -422,19 +426,27 @@ class Response(StarletteResponse):
         *,
         background: Any = None,
     ) -> None:
-        self.status_code = 200 if status is None else _status_code(status)
+        self.status_code = status_code = 200 if status is None else _status_code(status)
         if content_type is not None:
             self.media_type = content_type
         elif mimetype is not None:
             self.media_type = mimetype
         self.background = background
-        self.body = self.render(response)
-        if headers is None or isinstance(headers, Mapping):
-            self.init_headers(headers)
+        self.body = body = response.encode() if type(response) is str else self.render(response)
+        if headers is not None:
+            self.init_headers(headers if isinstance(headers, Mapping) else None)
+            if not isinstance(headers, Mapping):
+                for key, value in headers:
+                    self.headers.append(key, value)
+            return
+        # The common case, without Starlette's generic header assembly.
+        content_type_header = _content_type_header(self.media_type)
+        if status_code < 200 or status_code == 204 or status_code == 304:
+            self.raw_headers = [(b"content-type", content_type_header)] if content_type_header else []
+        elif content_type_header:
+            self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", content_type_header)]
         else:
-            self.init_headers(None)
-            for key, value in headers:
-                self.headers.append(key, value)
+            self.raw_headers = [(b"content-length", b"%d" % len(body))]
 
     # -- Flask's names ----------------------------------------------------------------
     @property
@@ -525,6 +537,16 @@ class Response(StarletteResponse):
     ) -> None:
         """Expire the cookie ``key`` on the client."""
         self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
+
+
+@functools.lru_cache(maxsize=64)
+def _content_type_header(media_type: str | None) -> bytes | None:
+    """The ``Content-Type`` value for a media type, with ``charset=utf-8`` added for text."""
+    if media_type is None:
+        return None
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")
 
 
 def _status_code(status: int | str | HTTPStatus) -> int:

@@ -26,6 +26,7 @@ test: install lint
 lint: install
 	$(BIN)/ruff check microflask tests benchmarks examples
 	$(BIN)/ruff format --check microflask tests benchmarks examples
+	$(BIN)/mypy microflask
 
 bench: install
 	$(BIN)/python benchmarks/inprocess.py

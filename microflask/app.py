@@ -403,10 +403,12 @@ class MicroFlask(Scaffold):
     async def _call_view(self, ctx: RequestContext, plan: EndpointPlan, request: Request) -> Any:
         if request.scope["method"] == "OPTIONS" and request.url_rule.provide_automatic_options:  # type: ignore[union-attr]
             return self.make_default_options_response()
+        view = plan.view
+        assert view is not None
         view_args = request.view_args or {}
         if plan.view_is_async:
-            return await plan.view(**view_args)  # type: ignore[misc]
-        return await ctx.lane.run(functools.partial(plan.view, **view_args))  # type: ignore[arg-type]
+            return await view(**view_args)
+        return await ctx.lane.run(functools.partial(view, **view_args))
 
     @staticmethod
     async def _call(ctx: AppContext, func: Callable[..., Any], is_async: bool, *args: Any) -> Any:

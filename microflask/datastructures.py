@@ -22,6 +22,9 @@ class MultiDict(Mapping[str, Any]):
 
     __slots__ = ("_first", "_items")
 
+    _items: list[tuple[str, Any]]
+    _first: dict[str, Any]
+
     def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] | None = None) -> None:
         if items is None:
             pairs: list[tuple[str, Any]] = []

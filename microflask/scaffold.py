@@ -39,8 +39,9 @@ def setupmethod(func: F) -> F:
 def get_root_path(import_name: str) -> str:
     """The folder of the module or package ``import_name`` (the cwd if it has none)."""
     module = sys.modules.get(import_name)
-    if module is not None and getattr(module, "__file__", None):
-        return os.path.dirname(os.path.abspath(module.__file__))  # type: ignore[arg-type,type-var]
+    filename: str | None = getattr(module, "__file__", None)
+    if filename:
+        return os.path.dirname(os.path.abspath(filename))
     try:
         spec = importlib.util.find_spec(import_name)
     except (ImportError, ValueError):

@@ -308,8 +308,9 @@ class Request(StarletteRequest):
         return self.get_json()
 
     async def _load_form(self) -> tuple[MultiDict, MultiDict]:
-        if "_form_data" in self.__dict__:
-            return self._form_data
+        parsed: tuple[MultiDict, MultiDict] | None = self.__dict__.get("_form_data")
+        if parsed is not None:
+            return parsed
         from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
 
         mimetype = self.mimetype

@@ -329,6 +329,9 @@ class MicroFlask(Scaffold):
             await self._dispatch(scope, receive, send, rule, values, None)
         elif kind == "lifespan":
             await self._lifespan(scope, receive, send)
+        elif kind == "websocket":  # no websocket routes yet: refuse the handshake (403)
+            await receive()
+            await send({"type": "websocket.close", "code": 1000})
         else:
             raise RuntimeError(f"Unsupported ASGI scope type {kind!r}.")
 

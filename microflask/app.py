@@ -28,10 +28,11 @@ from .concurrency import ThreadLane
 from .config import DEFAULT_CONFIG, Config
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context, current_context
 from .exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect
+from .httputil import route_path
 from .json import DefaultJSONProvider, JSONProvider
 from .routing import Map, Rule, RuleRoute
 from .scaffold import Scaffold, setupmethod
-from .wrappers import Request, Response, route_path
+from .wrappers import Request, Response
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -371,11 +372,11 @@ class MicroFlask(Scaffold):
     ) -> None:
         error: BaseException | None = None
         try:
-            response = await self._full_dispatch(ctx, plan)
-        except Exception as e:
-            error = e
-            response = await self._handle_exception(ctx, plan, e)
-        try:
+            try:
+                response = await self._full_dispatch(ctx, plan)
+            except Exception as e:
+                error = e
+                response = await self._handle_exception(ctx, plan, e)
             await _responses.send(response, scope, receive, send, self)
         except Exception as e:
             error = error or e
@@ -477,15 +478,20 @@ class MicroFlask(Scaffold):
             raise e
         self.log_exception(e)
         server_error = InternalServerError(original_exception=e)
+        response: Any = None
         try:
             handler = self._find_error_handler(server_error, plan.scopes)
-            if handler is None:
-                return _responses.error_response(self, server_error)
-            response = self.make_response(await self._call(ctx, handler, _is_async(handler), server_error))
-            return await self._finalize(ctx, plan, response)
+            if handler is not None:
+                response = self.make_response(await self._call(ctx, handler, _is_async(handler), server_error))
         except Exception:
-            self.logger.exception("Error while handling an error; sending the plain 500 page")
-            return _responses.error_response(self, server_error)
+            self.logger.exception("The error handler for 500 failed; sending the plain 500 page")
+        if response is None:
+            response = _responses.error_response(self, server_error)
+        try:
+            return await self._finalize(ctx, plan, response)
+        except Exception:  # after_request hooks may fail again on an error page: log, keep the page
+            self.logger.exception("An after_request function failed on the 500 response")
+            return response
 
     def log_exception(self, e: BaseException) -> None:
         """Log an unhandled error with its traceback on ``app.logger``."""

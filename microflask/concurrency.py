@@ -48,7 +48,10 @@ class ThreadLane:
         if self._started:
             self._jobs.put(None)
         assert self._task_group is not None
-        return await self._task_group.__aexit__(exc_type, exc, tb)
+        # Wait for the thread to finish, but let the request's own exception pass unchanged
+        # (not wrapped in an ExceptionGroup, as exiting the task group with it would).
+        await self._task_group.__aexit__(None, None, None)
+        return None
 
     async def run(self, func: Callable[..., Any], *args: Any) -> Any:
         """Call ``func(*args)`` on the lane's thread and return (or raise) what it did."""

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from typing import Any, TypeVar, overload
+from typing import IO, Any, TypeVar, overload
+
+from starlette.datastructures import UploadFile
 
 from .exceptions import BadRequestKeyError
 
-__all__ = ["Accept", "MultiDict"]
+__all__ = ["Accept", "FileStorage", "MultiDict"]
 
 T = TypeVar("T")
 
@@ -185,3 +190,53 @@ class Accept:
 
     def __repr__(self) -> str:
         return f"Accept({self._values!r})"
+
+
+class FileStorage(UploadFile):
+    """An uploaded file: Starlette's ``UploadFile`` with Flask's sync names too.
+
+    In async code: ``await f.read()``, ``await f.save(path)``. In a plain ``def`` view (a
+    worker thread) the same calls answer synchronously, as Werkzeug's ``FileStorage``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._loop_thread = threading.get_ident()
+
+    def _sync(self) -> bool:
+        return threading.get_ident() != self._loop_thread
+
+    @property
+    def stream(self) -> IO[bytes]:
+        """The underlying file object (Werkzeug's name)."""
+        return self.file
+
+    @property
+    def mimetype(self) -> str:
+        return (self.content_type or "").split(";")[0].strip().lower()
+
+    def read(self, size: int = -1) -> Any:  # type: ignore[override]
+        """The content: ``await f.read()``; plain ``f.read()`` in a sync view."""
+        if self._sync():
+            return self.file.read(size)
+        return super().read(size)
+
+    def save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int = 16384) -> Any:
+        """Write the file to a path or a binary file: ``await f.save(path)`` (sync in a ``def`` view)."""
+        if self._sync():
+            return self._save(dst, buffer_size)
+
+        async def save_in_thread() -> None:
+            import anyio.to_thread
+
+            await anyio.to_thread.run_sync(self._save, dst, buffer_size)
+
+        return save_in_thread()
+
+    def _save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int) -> None:
+        self.file.seek(0)
+        if isinstance(dst, str | os.PathLike):
+            with open(dst, "wb") as out:
+                shutil.copyfileobj(self.file, out, buffer_size)
+        else:
+            shutil.copyfileobj(self.file, dst, buffer_size)

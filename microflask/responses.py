@@ -13,14 +13,38 @@ from starlette.responses import StreamingResponse
 
 from .ctx import current_context
 from .exceptions import HTTPException, InternalServerError
-from .wrappers import Response, _status_code
+from .httputil import status_code
+from .wrappers import Response
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
 
     from .app import MicroFlask
 
-__all__ = ["error_response", "make_response", "send"]
+__all__ = ["StreamedResponse", "error_response", "make_response", "send"]
+
+
+class StreamedResponse(StreamingResponse):
+    """A streamed body (a view returned a generator). The first chunk is produced before the
+    status line goes out, so a generator that fails at once still gets a proper 500."""
+
+    async def stream_response(self, send: Send) -> None:
+        chunks = aiter(self.body_iterator)
+        first: str | bytes | memoryview | None
+        try:
+            first = await anext(chunks)
+        except StopAsyncIteration:
+            first = None
+        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+        if first is not None:
+            await send({"type": "http.response.body", "body": _encode(first, self.charset), "more_body": True})
+            async for chunk in chunks:
+                await send({"type": "http.response.body", "body": _encode(chunk, self.charset), "more_body": True})
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def _encode(chunk: str | bytes | memoryview, charset: str) -> bytes | memoryview:
+    return chunk.encode(charset) if isinstance(chunk, str) else chunk
 
 
 def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
@@ -51,7 +75,11 @@ def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
             )
     response = _to_response(app, rv)
     if status is not None:
-        response.status_code = _status_code(status)
+        response.status_code = code = status_code(status)
+        body: bytes | memoryview = getattr(response, "body", b"")
+        if (code < 200 or code in (204, 304)) and body:
+            response.body = b""  # these statuses never carry a body
+            del response.headers["content-length"]
     if headers:
         if isinstance(headers, Mapping | Headers):
             for key, value in headers.items():
@@ -72,7 +100,7 @@ def _to_response(app: MicroFlask, rv: Any) -> StarletteResponse:
     if isinstance(rv, HTTPException):
         return error_response(app, rv)
     if isinstance(rv, AsyncIterable | Iterator):
-        return StreamingResponse(rv, media_type="text/html")
+        return StreamedResponse(rv, media_type="text/html")
     if rv is None:
         ctx = current_context()
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None

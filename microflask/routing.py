@@ -12,7 +12,6 @@ that walk routes keep working; microflask itself dispatches through :class:`Map`
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlencode
@@ -20,7 +19,21 @@ from urllib.parse import quote, urlencode
 from starlette.routing import Match, NoMatchFound
 from starlette.routing import Route as StarletteRoute
 
+from .converters import (
+    DEFAULT_CONVERTERS,
+    URL_SAFE,
+    AnyConverter,
+    BaseConverter,
+    FloatConverter,
+    IntegerConverter,
+    PathConverter,
+    UnicodeConverter,
+    UUIDConverter,
+    ValidationError,
+    parse_converter_args,
+)
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect
+from .httputil import route_path
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Scope
@@ -39,189 +52,10 @@ __all__ = [
     "ValidationError",
 ]
 
-_URL_SAFE = "!$&'()*+,/:;=@-._~"
-
-
-class ValidationError(ValueError):
-    """Raised by ``Converter.to_python`` to say "this URL does not match"."""
-
-
-class BaseConverter:
-    """A URL variable type: ``regex`` matches one value, ``to_python``/``to_url`` convert it.
-
-    Subclass and register with ``app.url_map.converters["name"] = MyConverter``.
-    Arguments in the rule (``<name(a, b=1):var>``) reach ``__init__`` after ``map``.
-    """
-
-    regex = "[^/]+"
-    #: Lower is tried first when several variable segments could match.
-    weight = 100
-    #: False when ``regex`` can match a ``/`` (then the rest of the path is matched at once).
-    part_isolating = True
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        if "regex" in cls.__dict__ and "part_isolating" not in cls.__dict__:
-            cls.part_isolating = "/" not in cls.regex
-
-    def __init__(self, map: Map | None = None, *args: Any, **kwargs: Any) -> None:
-        self.map = map
-
-    def to_python(self, value: str) -> Any:
-        return value
-
-    def to_url(self, value: Any) -> str:
-        return quote(str(value), safe=_URL_SAFE.replace("/", ""))
-
-
-class UnicodeConverter(BaseConverter):
-    """The default: any text without a slash. ``string(minlength=1, maxlength=None, length=None)``."""
-
-    def __init__(
-        self, map: Map | None = None, minlength: int = 1, maxlength: int | None = None, length: int | None = None
-    ) -> None:
-        super().__init__(map)
-        if length is not None:
-            self.regex = f"[^/]{{{int(length)}}}"
-        else:
-            upper = "" if maxlength is None else int(maxlength)
-            self.regex = f"[^/]{{{int(minlength)},{upper}}}"
-
-
-class PathConverter(BaseConverter):
-    """Like the default but also accepts slashes."""
-
-    regex = "[^/].*?"
-    weight = 200
-    part_isolating = False
-
-    def to_url(self, value: Any) -> str:
-        return quote(str(value), safe=_URL_SAFE)
-
-
-class _NumberConverter(BaseConverter):
-    weight = 50
-    num_type: type = int
-    digits_regex = r"[0-9]+"
-
-    def __init__(
-        self,
-        map: Map | None = None,
-        fixed_digits: int = 0,
-        min: int | float | None = None,
-        max: int | float | None = None,
-        signed: bool = False,
-    ) -> None:
-        super().__init__(map)
-        self.fixed_digits = fixed_digits
-        self.min = min
-        self.max = max
-        self.signed = signed
-        self.regex = ("-?" if signed else "") + self.digits_regex
-
-    def to_python(self, value: str) -> Any:
-        if self.fixed_digits and len(value.lstrip("-")) != self.fixed_digits:
-            raise ValidationError()
-        try:
-            number = self.num_type(value)
-        except (ValueError, OverflowError):  # e.g. more digits than int() accepts
-            raise ValidationError() from None
-        if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-            raise ValidationError()
-        return number
-
-    def to_url(self, value: Any) -> str:
-        text = str(self.num_type(value))
-        if self.fixed_digits:
-            text = text.zfill(self.fixed_digits)
-        return text
-
-
-class IntegerConverter(_NumberConverter):
-    """``int(fixed_digits=0, min=None, max=None, signed=False)``: ASCII digits only."""
-
-
-class FloatConverter(_NumberConverter):
-    """``float(min=None, max=None, signed=False)``: digits, a dot, digits."""
-
-    num_type = float
-    digits_regex = r"[0-9]+\.[0-9]+"
-
-    def __init__(
-        self, map: Map | None = None, min: float | None = None, max: float | None = None, signed: bool = False
-    ) -> None:
-        super().__init__(map, min=min, max=max, signed=signed)
-
-
-class UUIDConverter(BaseConverter):
-    """A UUID in its canonical text form; the view gets a :class:`uuid.UUID`."""
-
-    regex = r"[A-Fa-f0-9]{8}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{4}-[A-Fa-f0-9]{12}"
-
-    def to_python(self, value: str) -> uuid.UUID:
-        return uuid.UUID(value)
-
-    def to_url(self, value: Any) -> str:
-        return str(value)
-
-
-class AnyConverter(BaseConverter):
-    """One of fixed values: ``<any(about, help):page>``."""
-
-    def __init__(self, map: Map | None = None, *items: str) -> None:
-        super().__init__(map)
-        if not items:
-            raise ValueError("any() needs at least one value, e.g. <any(a, b):name>.")
-        self.items = set(items)
-        self.regex = "(?:" + "|".join(re.escape(x) for x in sorted(items, key=len, reverse=True)) + ")"
-
-    def to_url(self, value: Any) -> str:
-        if value not in self.items:
-            raise ValueError(f"{value!r} is not one of {sorted(self.items)!r}")
-        return quote(str(value), safe=_URL_SAFE.replace("/", ""))
-
-
-DEFAULT_CONVERTERS: dict[str, type[BaseConverter]] = {
-    "default": UnicodeConverter,
-    "string": UnicodeConverter,
-    "any": AnyConverter,
-    "path": PathConverter,
-    "int": IntegerConverter,
-    "float": FloatConverter,
-    "uuid": UUIDConverter,
-}
 
 _VARIABLE_RE = re.compile(
     r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
 )
-_ARG_RE = re.compile(r"""\s*(?:(?P<key>\w+)\s*=\s*)?(?P<value>"[^"]*"|'[^']*'|[^,"'\s][^,]*?)\s*(?:,|$)""")
-
-
-def _parse_converter_args(text: str) -> tuple[list[Any], dict[str, Any]]:
-    args: list[Any] = []
-    kwargs: dict[str, Any] = {}
-    for m in _ARG_RE.finditer(text):
-        if not m.group("value"):
-            continue
-        raw = m.group("value").strip()
-        value: Any
-        if raw[:1] in "\"'":
-            value = raw[1:-1]
-        elif raw in ("True", "False", "None"):
-            value = {"True": True, "False": False, "None": None}[raw]
-        else:
-            try:
-                value = int(raw)
-            except ValueError:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    value = raw
-        if m.group("key"):
-            kwargs[m.group("key")] = value
-        else:
-            args.append(value)
-    return args, kwargs
 
 
 def _convert(m: re.Match[str], converters: dict[str, BaseConverter], values: dict[str, Any]) -> bool:
@@ -306,6 +140,8 @@ class Rule:
         self.defaults = dict(defaults or {})
         self.strict_slashes = strict_slashes
         self.map: Map | None = None
+        #: Rules of the same endpoint whose defaults make them the canonical URL (see Map).
+        self.default_redirects: tuple[Rule, ...] = ()
         #: Set by the app when it starts serving: what to run for this rule.
         self.plan: Any = None
         # Filled by bind():
@@ -334,7 +170,7 @@ class Rule:
                     f"Unknown converter {conv_name!r} in rule {self.rule!r}. Register it first with"
                     f" app.url_map.converters[{conv_name!r}] = YourConverter."
                 )
-            args, kwargs = _parse_converter_args(m.group("args") or "")
+            args, kwargs = parse_converter_args(m.group("args") or "")
             parts.append((name, map.converters[conv_name](map, *args, **kwargs)))
             self.arguments.add(name)
             pos = m.end()
@@ -539,8 +375,17 @@ class Map:
     def add(self, rule: Rule) -> None:
         rule.bind(self)
         self._rules.append(rule)
-        self._by_endpoint.setdefault(rule.endpoint, []).append(rule)
+        rules = self._by_endpoint.setdefault(rule.endpoint, [])
+        rules.append(rule)
+        # Building tries the rules that use the most values first, then those with the most
+        # defaults (Werkzeug's order), so stacked @route decorators build the canonical URL.
+        rules.sort(key=lambda r: (-len(r.arguments | r.defaults.keys()), -len(r.defaults)))
         self._http = self._websocket = None
+
+    def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
+        """Whether some rule of ``endpoint`` takes all of ``arguments`` (for ``url_defaults`` hooks)."""
+        wanted = set(arguments)
+        return any(wanted <= (r.arguments | r.defaults.keys()) for r in self._by_endpoint.get(endpoint, ()))
 
     def iter_rules(self, endpoint: str | None = None) -> Iterator[Rule]:
         return iter(self._by_endpoint.get(endpoint, []) if endpoint is not None else self._rules)
@@ -552,6 +397,8 @@ class Map:
         return len(self._rules)
 
     def _index(self, websocket: bool) -> _Index:
+        if self._http is None:
+            self._link_default_redirects()
         if websocket:
             if self._websocket is None:
                 self._websocket = _Index(r for r in self._rules if r.websocket)
@@ -560,17 +407,37 @@ class Map:
             self._http = _Index(r for r in self._rules if not r.websocket)
         return self._http
 
+    def _link_default_redirects(self) -> None:
+        """Werkzeug's ``redirect_defaults``: ``/page/1`` redirects to ``/page/`` when that rule of the
+        same endpoint has ``defaults={"page": 1}``. Each rule learns its candidates once."""
+        for rule in self._rules:
+            names = rule.arguments | rule.defaults.keys()
+            rule.default_redirects = tuple(
+                other
+                for other in self._by_endpoint[rule.endpoint]
+                if other is not rule
+                and other.defaults
+                and other.websocket == rule.websocket
+                and (other.arguments | other.defaults.keys()) == names
+            )
+
     def match(
         self, path: str, method: str = "GET", query_string: bytes = b"", websocket: bool = False
     ) -> tuple[Rule, dict[str, Any]]:
         """The matching rule and its values (defaults included), or raise ``NotFound``,
-        ``MethodNotAllowed`` or ``RequestRedirect`` (to the slash-terminated URL)."""
-        index = self._index(websocket)
+        ``MethodNotAllowed`` or ``RequestRedirect`` (to the slash-terminated or canonical URL)."""
+        index = self._http if not websocket and self._http is not None else self._index(websocket)
         allowed: set[str] = set()
         found = index.match(path, method, allowed)
         if found is not None:
             rule, values = found
-            return rule, ({**rule.defaults, **values} if rule.defaults else values)
+            if rule.defaults:
+                values = {**rule.defaults, **values}
+            for canonical in rule.default_redirects:
+                if canonical.suitable_for(values, method):
+                    target = quote(canonical.build(values), safe=URL_SAFE + "%")
+                    raise RequestRedirect(target + ("?" + query_string.decode("latin-1") if query_string else ""))
+            return rule, values
         if allowed:
             raise MethodNotAllowed(valid_methods=allowed)
         # Flask's strict slashes: "/dir" for a rule "/dir/" redirects; strict_slashes=False matches.
@@ -581,7 +448,7 @@ class Map:
             if not rule.strict_slashes:
                 return rule, ({**rule.defaults, **values} if rule.defaults else values)
             if other.endswith("/"):
-                target = quote(other, safe=_URL_SAFE + "%")
+                target = quote(other, safe=URL_SAFE + "%")
                 if query_string:
                     target += "?" + query_string.decode("latin-1")
                 raise RequestRedirect(target)
@@ -640,8 +507,6 @@ class RuleRoute(StarletteRoute):
         self.path_format = _VARIABLE_RE.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
-        from .wrappers import route_path
-
         if scope["type"] != ("websocket" if self.rule.websocket else "http"):
             return Match.NONE, {}
         path = route_path(scope)

@@ -73,6 +73,14 @@ class TestResponse(httpx2.Response):
         return self.get_json()
 
 
+def _raw_data_as_content(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Flask's ``client.post(url, data=b"...")``: raw bytes or text in ``data`` is the body."""
+    data = kwargs.get("data")
+    if isinstance(data, bytes | str) and kwargs.get("content") is None:
+        kwargs["content"] = kwargs.pop("data")
+    return kwargs
+
+
 def _as_test_response(response: httpx2.Response) -> TestResponse:
     response.__class__ = TestResponse
     return response  # type: ignore[return-value]
@@ -93,6 +101,9 @@ class TestClient(StarletteTestClient):
         kwargs.setdefault("raise_server_exceptions", True)
         super().__init__(app, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
         self.application = app
+
+    def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        return super().request(method, url, **_raw_data_as_content(kwargs))  # type: ignore[return-value]
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return _as_test_response(super().send(request, **kwargs))
@@ -122,6 +133,9 @@ class AsyncTestClient(httpx2.AsyncClient):
     async def _with_state(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope["state"] = dict(self._lifespan_state)
         await self.application(scope, receive, send)
+
+    async def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        return await super().request(method, url, **_raw_data_as_content(kwargs))  # type: ignore[return-value]
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return _as_test_response(await super().send(request, **kwargs))

@@ -7,13 +7,10 @@ the thread hands the read to the event loop and waits for it.
 
 from __future__ import annotations
 
-import functools
-import http.cookies
-from asyncio.events import _get_running_loop
 import threading
+from asyncio.events import _get_running_loop
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import datetime, timedelta
 from functools import cached_property
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -27,8 +24,9 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
 from .ctx import current_context
-from .datastructures import Accept, MultiDict
+from .datastructures import Accept, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .httputil import content_type_header, dump_cookie, parse_options_header, route_path, status_code
 
 if TYPE_CHECKING:
     from .routing import Rule
@@ -39,19 +37,6 @@ T = TypeVar("T")
 _MISSING: Any = object()
 
 
-def _parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
-    """``"text/html; charset=utf-8"`` -> ``("text/html", {"charset": "utf-8"})``."""
-    if not value:
-        return "", {}
-    main, *params = value.split(";")
-    options: dict[str, str] = {}
-    for param in params:
-        name, _, val = param.partition("=")
-        if name.strip():
-            options[name.strip().lower()] = val.strip().strip('"')
-    return main.strip().lower(), options
-
-
 class Request(StarletteRequest):
     """The incoming request. Sync attributes are computed on first use and cached."""
 
@@ -60,10 +45,41 @@ class Request(StarletteRequest):
     view_args: dict[str, Any] | None = None
     #: The routing error (404/405/308) to raise instead of calling a view, if any.
     routing_exception: Exception | None = None
-    #: Body limit in bytes (``MAX_CONTENT_LENGTH``), set by the app.
-    max_content_length: int | None = None
-    max_form_memory_size: int | None = 500_000
-    max_form_parts: int = 1_000
+
+    def _limit(self, key: str) -> Any:
+        """A per-request override (``request.max_content_length = n``), else the app's config."""
+        override = self.__dict__.get(key)
+        if override is not None:
+            return override
+        ctx = current_context()
+        return ctx.app.config[key.upper()] if ctx is not None else None
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body limit in bytes (``MAX_CONTENT_LENGTH``); beyond it reading the body raises 413."""
+        return self._limit("max_content_length")  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self.__dict__["max_content_length"] = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The size limit of one non-file form field (``MAX_FORM_MEMORY_SIZE``); beyond it, 413."""
+        return self._limit("max_form_memory_size")  # type: ignore[no-any-return]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self.__dict__["max_form_memory_size"] = value
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """The most fields plus files a form may have (``MAX_FORM_PARTS``); beyond it, 413."""
+        return self._limit("max_form_parts")  # type: ignore[no-any-return]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self.__dict__["max_form_parts"] = value
 
     def __init__(self, scope: Any, receive: Any = empty_receive, send: Any = empty_send) -> None:
         # Starlette's Request.__init__, inlined: this runs once per request.
@@ -175,11 +191,11 @@ class Request(StarletteRequest):
     @property
     def mimetype(self) -> str:
         """The content type without parameters, lowercased."""
-        return _parse_options_header(self.content_type)[0]
+        return parse_options_header(self.content_type)[0]
 
     @property
     def mimetype_params(self) -> dict[str, str]:
-        return _parse_options_header(self.content_type)[1]
+        return parse_options_header(self.content_type)[1]
 
     @property
     def content_length(self) -> int | None:
@@ -321,27 +337,36 @@ class Request(StarletteRequest):
         files: list[tuple[str, Any]] = []
         if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             part_size = self.max_form_memory_size or 2**63
+            parts = self.max_form_parts or 2**63
+            closed: list[bool] = []
             try:
                 if mimetype == "multipart/form-data":
+                    boundary = self.mimetype_params.get("boundary", "").encode("latin-1")
+                    stream = _watch_for(b"--" + boundary + b"--", self.stream(), closed)
                     parser: Any = MultiPartParser(
-                        self.headers,
-                        self.stream(),
-                        max_files=self.max_form_parts,
-                        max_fields=self.max_form_parts,
-                        max_part_size=part_size,
+                        self.headers, stream, max_files=parts, max_fields=parts, max_part_size=part_size
                     )
                 else:
-                    parser = FormParser(
-                        self.headers, self.stream(), max_fields=self.max_form_parts, max_part_size=part_size
-                    )
+                    closed.append(True)
+                    parser = FormParser(self.headers, self.stream(), max_fields=parts, max_part_size=part_size)
                 form = await parser.parse()
             except MultiPartException as e:
+                if "Too many" in e.message or "exceeded maximum size" in e.message:
+                    raise RequestEntityTooLarge(f"The form is too large: {e.message}") from None
                 raise BadRequest(f"Invalid form data: {e.message}") from None
             except (ValueError, UnicodeDecodeError) as e:
                 raise BadRequest(f"Invalid form data: {_short(e)}") from None
             self._form = form  # Starlette's close() releases uploaded files through this
+            if not closed:
+                await form.close()
+                raise BadRequest("Invalid form data: the multipart body ended before its closing boundary.")
             for key, value in form.multi_items():
-                (files if isinstance(value, UploadFile) else fields).append((key, value))
+                if isinstance(value, UploadFile):
+                    files.append(
+                        (key, FileStorage(value.file, size=value.size, filename=value.filename, headers=value.headers))
+                    )
+                else:
+                    fields.append((key, value))
         self._form_data = (MultiDict(fields), MultiDict(files))
         return self._form_data
 
@@ -386,6 +411,20 @@ class Request(StarletteRequest):
             await self._form.close()
 
 
+async def _watch_for(
+    marker: bytes, stream: AsyncGenerator[bytes, None], seen: list[bool]
+) -> AsyncGenerator[bytes, None]:
+    """Pass ``stream`` through, appending to ``seen`` once ``marker`` went by (across chunks too)."""
+    tail = b""
+    async for chunk in stream:
+        if not seen:
+            window = tail + chunk
+            if marker in window:
+                seen.append(True)
+            tail = window[-len(marker) :]
+        yield chunk
+
+
 def _run_without_loop(load: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a body read that never waits (the whole body is already at hand) without a loop."""
     coro = load()
@@ -395,17 +434,6 @@ def _run_without_loop(load: Callable[[], Coroutine[Any, Any, T]]) -> T:
         return done.value  # type: ignore[no-any-return]
     coro.close()
     raise RuntimeError("Reading this request body needs a running event loop: use 'async with' and 'await'.")
-
-
-def route_path(scope: Any) -> str:
-    """The scope's path below its ``root_path`` (ASGI puts the root path inside ``path``)."""
-    path: str = scope["path"]
-    root = scope.get("root_path")
-    if root and path.startswith(root):
-        rest = path[len(root) :]
-        if not rest or rest[0] == "/":
-            return rest or "/"
-    return path
 
 
 def _json_loads(data: bytes) -> Any:
@@ -441,7 +469,7 @@ class Response(StarletteResponse):
         *,
         background: Any = None,
     ) -> None:
-        self.status_code = status_code = 200 if status is None else _status_code(status)
+        self.status_code = code = 200 if status is None else status_code(status)
         if content_type is not None:
             self.media_type = content_type
         elif mimetype is not None:
@@ -455,11 +483,12 @@ class Response(StarletteResponse):
                     self.headers.append(key, value)
             return
         # The common case, without Starlette's generic header assembly.
-        content_type_header = _content_type_header(self.media_type)
-        if status_code < 200 or status_code == 204 or status_code == 304:
-            self.raw_headers = [(b"content-type", content_type_header)] if content_type_header else []
-        elif content_type_header:
-            self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", content_type_header)]
+        ctype = content_type_header(self.media_type)
+        if code < 200 or code == 204 or code == 304:
+            self.body = b""  # these statuses never carry a body
+            self.raw_headers = [(b"content-type", ctype)] if ctype else []
+        elif ctype:
+            self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", ctype)]
         else:
             self.raw_headers = [(b"content-length", b"%d" % len(body))]
 
@@ -475,7 +504,7 @@ class Response(StarletteResponse):
 
     @status.setter
     def status(self, value: int | str) -> None:
-        self.status_code = _status_code(value)
+        self.status_code = status_code(value)
 
     @property
     def content_type(self) -> str | None:
@@ -487,7 +516,7 @@ class Response(StarletteResponse):
 
     @property
     def mimetype(self) -> str:
-        return _parse_options_header(self.content_type)[0]
+        return parse_options_header(self.content_type)[0]
 
     @mimetype.setter
     def mimetype(self, value: str) -> None:
@@ -552,74 +581,3 @@ class Response(StarletteResponse):
     ) -> None:
         """Expire the cookie ``key`` on the client."""
         self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
-
-
-@functools.lru_cache(maxsize=64)
-def _content_type_header(media_type: str | None) -> bytes | None:
-    """The ``Content-Type`` value for a media type, with ``charset=utf-8`` added for text."""
-    if media_type is None:
-        return None
-    if media_type.startswith("text/") and "charset=" not in media_type.lower():
-        media_type += "; charset=utf-8"
-    return media_type.encode("latin-1")
-
-
-def _status_code(status: int | str | HTTPStatus) -> int:
-    if isinstance(status, int):
-        return int(status)
-    head = str(status).strip().split(" ", 1)[0]
-    if not head.isdigit():
-        raise ValueError(f"Invalid status {status!r}: give an int such as 404 or a line such as '404 Not Found'.")
-    return int(head)
-
-
-_cookie_quoter = http.cookies.SimpleCookie()
-
-
-def dump_cookie(
-    key: str,
-    value: str = "",
-    max_age: int | timedelta | None = None,
-    expires: datetime | str | int | float | None = None,
-    path: str | None = "/",
-    domain: str | None = None,
-    secure: bool = False,
-    httponly: bool = False,
-    samesite: str | None = None,
-    partitioned: bool = False,
-) -> str:
-    """The value of a ``Set-Cookie`` header."""
-    if not key or any(c in key for c in '()<>@,;:\\"/[]?={} \t\r\n'):
-        raise ValueError(f"Invalid cookie name {key!r}.")
-    _, coded = _cookie_quoter.value_encode(value)
-    parts = [f"{key}={coded}"]
-    if isinstance(max_age, timedelta):
-        max_age = int(max_age.total_seconds())
-    if max_age is not None:
-        parts.append(f"Max-Age={int(max_age)}")
-    if expires is not None:
-        if isinstance(expires, int | float):
-            expires = datetime.fromtimestamp(expires, UTC)
-        if isinstance(expires, datetime):
-            aware = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
-            expires = format_datetime(aware.astimezone(UTC), usegmt=True)
-        parts.append(f"Expires={expires}")
-    if domain:
-        parts.append(f"Domain={domain}")
-    if path is not None:
-        parts.append(f"Path={path}")
-    if secure or partitioned:
-        parts.append("Secure")
-    if httponly:
-        parts.append("HttpOnly")
-    if samesite is not None:
-        samesite = samesite.title()
-        if samesite not in ("Strict", "Lax", "None"):
-            raise ValueError("samesite must be 'Strict', 'Lax' or 'None'.")
-        parts.append(f"SameSite={samesite}")
-    if partitioned:
-        parts.append("Partitioned")
-    header = "; ".join(parts)
-    if any(c in header for c in "\r\n\x00"):
-        raise ValueError("Cookie values may not contain CR, LF or NUL.")
-    return header

@@ -392,7 +392,9 @@ async def test_get_data_as_text_uses_charset_param() -> None:
         return await request.get_data(as_text=True)
 
     async with app.async_test_client() as client:
-        r = await client.post("/", content="café".encode("latin-1"), headers={"Content-Type": "text/plain; charset=latin-1"})
+        r = await client.post(
+            "/", content="café".encode("latin-1"), headers={"Content-Type": "text/plain; charset=latin-1"}
+        )
         assert r.text == "café"
 
 
@@ -693,20 +695,18 @@ def _form_app() -> MicroFlask:
     return app
 
 
-_TRUNCATED_MULTIPART_BUG = pytest.mark.xfail(
-    strict=True, reason="BUG: a truncated multipart body is accepted as an empty form (200) instead of 400"
-)
-
-
 @pytest.mark.parametrize(
     ("content_type", "body"),
     [
-        pytest.param("multipart/form-data", b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--x--\r\n", id="no-boundary"),
+        pytest.param(
+            "multipart/form-data",
+            b"--x\r\nContent-Disposition: form-data; name=a\r\n\r\n1\r\n--x--\r\n",
+            id="no-boundary",
+        ),
         pytest.param(
             "multipart/form-data; boundary=xyz",
             b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n\r\nvalue-without-end',
             id="truncated",
-            marks=_TRUNCATED_MULTIPART_BUG,
         ),
         pytest.param("multipart/form-data; boundary=xyz", b"this is not multipart at all", id="garbage"),
         pytest.param(
@@ -718,7 +718,6 @@ _TRUNCATED_MULTIPART_BUG = pytest.mark.xfail(
             "multipart/form-data; boundary=xyz",
             b'--xyz\r\nContent-Disposition: form-data; name="a"\r\n',
             id="headers-only",
-            marks=_TRUNCATED_MULTIPART_BUG,
         ),
     ],
 )
@@ -736,9 +735,7 @@ def test_form_with_other_content_type_is_empty() -> None:
 
 def test_urlencoded_form_with_odd_bytes_is_not_500() -> None:
     with _form_app().test_client() as client:
-        r = client.post(
-            "/", content=b"a=%ZZ&b=%ff&c", headers={"Content-Type": "application/x-www-form-urlencoded"}
-        )
+        r = client.post("/", content=b"a=%ZZ&b=%ff&c", headers={"Content-Type": "application/x-www-form-urlencoded"})
         assert r.status_code in (200, 400)
 
 
@@ -780,7 +777,6 @@ async def test_body_under_max_content_length_works() -> None:
         assert (r.status_code, r.json) == (200, {"size": 100})
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: MAX_CONTENT_LENGTH config is never applied to the request (no 413)")
 @pytest.mark.anyio
 @pytest.mark.parametrize("path", ["/data", "/form", "/sync"])
 async def test_max_content_length_by_header_is_413(path: str) -> None:
@@ -789,7 +785,6 @@ async def test_max_content_length_by_header_is_413(path: str) -> None:
         assert r.status_code == 413
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: MAX_CONTENT_LENGTH config is never applied to the request (no 413)")
 @pytest.mark.anyio
 async def test_max_content_length_for_streamed_body_is_413() -> None:
     async def chunks() -> AsyncIterator[bytes]:
@@ -942,9 +937,6 @@ def test_sync_view_reads_files() -> None:
         assert r.json == {"filename": "u.txt", "content": "uploaded", "field": "v"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: in a def view, request.files[...].read() returns a coroutine, not bytes as in Flask"
-)
 def test_sync_view_file_read_is_sync_as_in_flask() -> None:
     app = MicroFlask(__name__)
 

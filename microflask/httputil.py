@@ -1,0 +1,107 @@
+"""Small HTTP helpers: header parsing, status codes, Set-Cookie values, ASGI paths."""
+
+from __future__ import annotations
+
+import functools
+import http.cookies
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from http import HTTPStatus
+from typing import Any
+
+__all__ = ["content_type_header", "dump_cookie", "parse_options_header", "route_path", "status_code"]
+
+
+def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
+    """``"text/html; charset=utf-8"`` -> ``("text/html", {"charset": "utf-8"})``."""
+    if not value:
+        return "", {}
+    main, *params = value.split(";")
+    options: dict[str, str] = {}
+    for param in params:
+        name, _, val = param.partition("=")
+        if name.strip():
+            options[name.strip().lower()] = val.strip().strip('"')
+    return main.strip().lower(), options
+
+
+def route_path(scope: Any) -> str:
+    """The scope's path below its ``root_path`` (ASGI puts the root path inside ``path``)."""
+    path: str = scope["path"]
+    root = scope.get("root_path")
+    if root and path.startswith(root):
+        rest = path[len(root) :]
+        if not rest or rest[0] == "/":
+            return rest or "/"
+    return path
+
+
+@functools.lru_cache(maxsize=64)
+def content_type_header(media_type: str | None) -> bytes | None:
+    """The ``Content-Type`` value for a media type, with ``charset=utf-8`` added for text."""
+    if media_type is None:
+        return None
+    if media_type.startswith("text/") and "charset=" not in media_type.lower():
+        media_type += "; charset=utf-8"
+    return media_type.encode("latin-1")
+
+
+def status_code(status: int | str | HTTPStatus) -> int:
+    if isinstance(status, int):
+        return int(status)
+    head = str(status).strip().split(" ", 1)[0]
+    if not head.isdigit():
+        raise ValueError(f"Invalid status {status!r}: give an int such as 404 or a line such as '404 Not Found'.")
+    return int(head)
+
+
+_cookie_quoter = http.cookies.SimpleCookie()
+
+
+def dump_cookie(
+    key: str,
+    value: str = "",
+    max_age: int | timedelta | None = None,
+    expires: datetime | str | int | float | None = None,
+    path: str | None = "/",
+    domain: str | None = None,
+    secure: bool = False,
+    httponly: bool = False,
+    samesite: str | None = None,
+    partitioned: bool = False,
+) -> str:
+    """The value of a ``Set-Cookie`` header."""
+    if not key or any(c in key for c in '()<>@,;:\\"/[]?={} \t\r\n'):
+        raise ValueError(f"Invalid cookie name {key!r}.")
+    _, coded = _cookie_quoter.value_encode(value)
+    parts = [f"{key}={coded}"]
+    if isinstance(max_age, timedelta):
+        max_age = int(max_age.total_seconds())
+    if max_age is not None:
+        parts.append(f"Max-Age={int(max_age)}")
+    if expires is not None:
+        if isinstance(expires, int | float):
+            expires = datetime.fromtimestamp(expires, UTC)
+        if isinstance(expires, datetime):
+            aware = expires if expires.tzinfo else expires.replace(tzinfo=UTC)
+            expires = format_datetime(aware.astimezone(UTC), usegmt=True)
+        parts.append(f"Expires={expires}")
+    if domain:
+        parts.append(f"Domain={domain}")
+    if path is not None:
+        parts.append(f"Path={path}")
+    if secure or partitioned:
+        parts.append("Secure")
+    if httponly:
+        parts.append("HttpOnly")
+    if samesite is not None:
+        samesite = samesite.title()
+        if samesite not in ("Strict", "Lax", "None"):
+            raise ValueError("samesite must be 'Strict', 'Lax' or 'None'.")
+        parts.append(f"SameSite={samesite}")
+    if partitioned:
+        parts.append("Partitioned")
+    header = "; ".join(parts)
+    if any(c in header for c in "\r\n\x00"):
+        raise ValueError("Cookie values may not contain CR, LF or NUL.")
+    return header

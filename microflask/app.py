@@ -17,19 +17,20 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import AsyncIterator, Callable, Mapping
-from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from collections.abc import Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Router
 
 from . import responses as _responses
-from .concurrency import ThreadLane
+from .concurrency import ThreadLane, is_async_callable
 from .config import DEFAULT_CONFIG, Config
 from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context, current_context
 from .exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect
 from .httputil import route_path
 from .json import DefaultJSONProvider, JSONProvider
+from .logging import create_logger
 from .routing import Map, Rule, RuleRoute
 from .scaffold import Scaffold, setupmethod
 from .wrappers import Request, Response
@@ -45,17 +46,8 @@ Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
 
 
-def _is_async(func: Callable[..., Any]) -> bool:
-    while isinstance(func, functools.partial):
-        func = func.func
-    if inspect.iscoroutinefunction(func):
-        return True
-    # An object whose class defines "async def __call__" (a class-based view, an ASGI-style callable).
-    return not inspect.isfunction(func) and inspect.iscoroutinefunction(type(func).__call__)
-
-
 def _hooks(funcs: list[Callable[..., Any]]) -> tuple[Hook, ...]:
-    return tuple((f, _is_async(f)) for f in funcs)
+    return tuple((f, is_async_callable(f)) for f in funcs)
 
 
 class EndpointPlan:
@@ -80,7 +72,7 @@ class EndpointPlan:
         inner_first = outer_first[::-1]
         self.endpoint = endpoint
         self.view = view
-        self.view_is_async = view is None or _is_async(view)
+        self.view_is_async = view is None or is_async_callable(view)
         self.scopes = tuple(inner_first)
         self.preprocessors = _hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
         self.before = _hooks([f for s in outer_first for f in app.before_request_funcs.get(s, ())])
@@ -185,14 +177,7 @@ class MicroFlask(Scaffold):
     @functools.cached_property
     def logger(self) -> logging.Logger:
         """``logging.getLogger(app.name)``; gets a stderr handler if nothing else handles it."""
-        logger = logging.getLogger(self.name)
-        if self.debug and not logger.level:
-            logger.setLevel(logging.DEBUG)
-        if not _has_level_handler(logger):
-            handler = logging.StreamHandler()
-            handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
-            logger.addHandler(handler)
-        return logger
+        return create_logger(self)
 
     @property
     def routes(self) -> list[Any]:
@@ -426,7 +411,7 @@ class MicroFlask(Scaffold):
 
     async def _finalize(self, ctx: RequestContext, plan: EndpointPlan, response: Any) -> Any:
         for func in ctx.after_request_functions:
-            response = await self._call(ctx, func, _is_async(func), response)
+            response = await self._call(ctx, func, is_async_callable(func), response)
         for func, is_async in plan.after:
             response = await self._call(ctx, func, is_async, response)
         if ctx.session is not None and self.session_interface is not None:
@@ -467,7 +452,7 @@ class MicroFlask(Scaffold):
             if isinstance(e, HTTPException):
                 return e
             raise e
-        return await self._call(ctx, handler, _is_async(handler), e)
+        return await self._call(ctx, handler, is_async_callable(handler), e)
 
     async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
         """An unhandled error: log it, then answer 500 (its handler's, or the default page)."""
@@ -482,7 +467,7 @@ class MicroFlask(Scaffold):
         try:
             handler = self._find_error_handler(server_error, plan.scopes)
             if handler is not None:
-                response = self.make_response(await self._call(ctx, handler, _is_async(handler), server_error))
+                response = self.make_response(await self._call(ctx, handler, is_async_callable(handler), server_error))
         except Exception:
             self.logger.exception("The error handler for 500 failed; sending the plain 500 page")
         if response is None:
@@ -574,43 +559,10 @@ class MicroFlask(Scaffold):
         raise RuntimeError("No session interface is configured for this app.")
 
     # -- lifespan -----------------------------------------------------------------------
-    @asynccontextmanager
-    async def _serving(self, state: dict[str, Any] | None) -> AsyncIterator[None]:
-        async with AsyncExitStack() as stack:
-            await stack.enter_async_context(self.app_context())
-            ctx = current_context()
-            assert ctx is not None
-            for factory in self.lifespan_contexts:
-                value = await stack.enter_async_context(factory(self))
-                if isinstance(value, Mapping) and state is not None:
-                    state.update(value)
-            for func in self.before_serving_funcs:
-                await self._call(ctx, func, _is_async(func))
-            try:
-                yield
-            finally:
-                for func in self.after_serving_funcs:
-                    await self._call(ctx, func, _is_async(func))
-
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The ASGI lifespan protocol: startup, wait for shutdown, shutdown."""
-        import traceback
+        from .lifespan import run_lifespan
 
-        started = False
-        await receive()  # lifespan.startup
-        try:
-            async with self._serving(scope.get("state")):
-                await send({"type": "lifespan.startup.complete"})
-                started = True
-                await receive()  # lifespan.shutdown
-        except BaseException:
-            message = traceback.format_exc()
-            self.logger.error("Lifespan %s failed:\n%s", "shutdown" if started else "startup", message)
-            await send(
-                {"type": "lifespan.shutdown.failed" if started else "lifespan.startup.failed", "message": message}
-            )
-            raise
-        await send({"type": "lifespan.shutdown.complete"})
+        await run_lifespan(self, scope, receive, send)
 
     # -- testing -------------------------------------------------------------------------
     def test_client(self, **kwargs: Any) -> TestClient:
@@ -627,15 +579,3 @@ class MicroFlask(Scaffold):
 
     def __repr__(self) -> str:
         return f"<MicroFlask {self.name!r}>"
-
-
-def _has_level_handler(logger: logging.Logger) -> bool:
-    level = logger.getEffectiveLevel()
-    current: logging.Logger | None = logger
-    while current:
-        if any(handler.level <= level for handler in current.handlers):
-            return True
-        if not current.propagate:
-            break
-        current = current.parent
-    return False

@@ -9,6 +9,8 @@ view and closed in ``teardown_appcontext``, since all three run on the same thre
 from __future__ import annotations
 
 import contextvars
+import functools
+import inspect
 import queue
 from collections.abc import Callable
 from types import TracebackType
@@ -19,7 +21,7 @@ import anyio.from_thread
 import anyio.to_thread
 from anyio.abc import TaskGroup
 
-__all__ = ["ThreadLane"]
+__all__ = ["ThreadLane", "is_async_callable"]
 
 _Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...], list[Any], anyio.Event]
 
@@ -76,3 +78,14 @@ class ThreadLane:
             except BaseException as e:  # handed to the waiting task, which re-raises it
                 outcome.append((False, e))
             anyio.from_thread.run_sync(done.set)
+
+
+def is_async_callable(func: Callable[..., Any]) -> bool:
+    """Whether calling ``func`` gives an awaitable: coroutine functions, partials of them,
+    and objects whose class defines ``async def __call__``."""
+    while isinstance(func, functools.partial):
+        func = func.func
+    if inspect.iscoroutinefunction(func):
+        return True
+    # An object whose class defines "async def __call__" (a class-based view, an ASGI-style callable).
+    return not inspect.isfunction(func) and inspect.iscoroutinefunction(type(func).__call__)

@@ -17,8 +17,9 @@ from .ctx import (
     session,
 )
 from .exceptions import HTTPException
-from .helpers import abort, make_response, redirect, url_for
+from .helpers import abort, flash, get_flashed_messages, make_response, redirect, url_for
 from .json import jsonify
+from .templating import render_template, render_template_string, stream_template, stream_template_string
 from .wrappers import Request, Response
 
 __version__ = "0.1.0"
@@ -35,13 +36,19 @@ __all__ = [
     "copy_current_request_context",
     "current_app",
     "escape",
+    "flash",
     "g",
+    "get_flashed_messages",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
     "redirect",
+    "render_template",
+    "render_template_string",
     "request",
     "session",
+    "stream_template",
+    "stream_template_string",
     "url_for",
 ]

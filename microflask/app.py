@@ -19,6 +19,7 @@ import os
 import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Router
@@ -33,6 +34,7 @@ from .json import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .routing import Map, Rule, RuleRoute
 from .scaffold import Scaffold, setupmethod
+from .sessions import SecureCookieSessionInterface, SessionInterface
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
@@ -104,7 +106,10 @@ class MicroFlask(Scaffold):
     app_ctx_globals_class: type = _AppCtxGlobals
     config_class: type[Config] = Config
     default_config = DEFAULT_CONFIG
-    session_interface: Any = None
+    #: Loads and saves ``session``; the default keeps it in a signed cookie.
+    session_interface: SessionInterface = SecureCookieSessionInterface()
+    #: Whether an async filter/test/global/context processor is registered (see templating.py).
+    _templates_need_async: bool | None = None
 
     def __init__(
         self,
@@ -130,6 +135,7 @@ class MicroFlask(Scaffold):
         self.after_serving_funcs: list[Callable[..., Any]] = []
         self.lifespan_contexts: list[Callable[[MicroFlask], AbstractAsyncContextManager[Any]]] = []
         self.user_middleware: list[tuple[type, tuple[Any, ...], dict[str, Any]]] = []
+        self.jinja_options: dict[str, Any] = {}
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
 
@@ -157,6 +163,12 @@ class MicroFlask(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+
+    @property
+    def permanent_session_lifetime(self) -> timedelta:
+        """``PERMANENT_SESSION_LIFETIME`` as a timedelta (the config may hold seconds)."""
+        value = self.config["PERMANENT_SESSION_LIFETIME"]
+        return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
     @property
     def testing(self) -> bool:
@@ -374,6 +386,8 @@ class MicroFlask(Scaffold):
         assert request is not None
         try:
             rv = None
+            if not self.session_interface.opens_lazily:
+                await self._open_session(ctx)
             for func, is_async in plan.preprocessors:
                 await self._call(ctx, func, is_async, request.endpoint, request.view_args)
             for func, is_async in plan.before:
@@ -414,8 +428,9 @@ class MicroFlask(Scaffold):
             response = await self._call(ctx, func, is_async_callable(func), response)
         for func, is_async in plan.after:
             response = await self._call(ctx, func, is_async, response)
-        if ctx.session is not None and self.session_interface is not None:
-            await self.session_interface.save_session(self, ctx.session, response)
+        session = ctx.session
+        if session is not None and not self.session_interface.is_null_session(session):
+            await self.session_interface.save_session(self, session, response)
         return response
 
     async def _teardown(self, ctx: RequestContext, plan: EndpointPlan, error: BaseException | None) -> None:
@@ -556,7 +571,20 @@ class MicroFlask(Scaffold):
             func(exc)
 
     def _open_session_now(self, ctx: RequestContext) -> Any:
-        raise RuntimeError("No session interface is configured for this app.")
+        """Open the session on first use (interfaces that need no I/O, like the cookie one)."""
+        interface = self.session_interface
+        if not interface.opens_lazily:
+            raise RuntimeError(f"{type(interface).__name__} opens sessions before the view; none is open here.")
+        assert ctx.request is not None
+        session = interface.open_session_sync(self, ctx.request)
+        return session if session is not None else interface.make_null_session(self)
+
+    async def _open_session(self, ctx: RequestContext) -> None:
+        """Open the session before the view, for interfaces that must do I/O (a server-side store)."""
+        interface = self.session_interface
+        assert ctx.request is not None
+        session = await interface.open_session(self, ctx.request)
+        ctx.session = session if session is not None else interface.make_null_session(self)
 
     # -- lifespan -----------------------------------------------------------------------
     async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -576,6 +604,28 @@ class MicroFlask(Scaffold):
         from .testing import AsyncTestClient
 
         return AsyncTestClient(self, **kwargs)
+
+    # -- templates ---------------------------------------------------------------------
+    @functools.cached_property
+    def jinja_env(self) -> Any:
+        """The Jinja environment, created on first use (``app.jinja_options`` shape it)."""
+        from .templating import create_jinja_environment
+
+        return create_jinja_environment(self)
+
+    @property
+    def templates_auto_reload(self) -> bool:
+        """Reload changed templates: ``TEMPLATES_AUTO_RELOAD``, or DEBUG when that is None."""
+        value = self.config["TEMPLATES_AUTO_RELOAD"]
+        return bool(self.debug if value is None else value)
+
+    def _add_template_item(
+        self, registry: dict[str, Any], env_attr: str, f: Callable[..., Any], name: str | None
+    ) -> None:
+        super()._add_template_item(registry, env_attr, f, name)
+        if "jinja_env" in self.__dict__:  # already created: keep it in step
+            getattr(self.jinja_env, env_attr)[name or f.__name__] = f
+        self.__dict__.pop("_templates_need_async", None)
 
     def __repr__(self) -> str:
         return f"<MicroFlask {self.name!r}>"

@@ -12,6 +12,7 @@ import contextvars
 import functools
 import inspect
 import queue
+from asyncio.events import _get_running_loop
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any
@@ -21,7 +22,7 @@ import anyio.from_thread
 import anyio.to_thread
 from anyio.abc import TaskGroup
 
-__all__ = ["ThreadLane", "is_async_callable"]
+__all__ = ["ThreadLane", "is_async_callable", "on_event_loop"]
 
 _Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...], list[Any], anyio.Event]
 
@@ -89,3 +90,10 @@ def is_async_callable(func: Callable[..., Any]) -> bool:
         return True
     # An object whose class defines "async def __call__" (a class-based view, an ASGI-style callable).
     return not inspect.isfunction(func) and inspect.iscoroutinefunction(type(func).__call__)
+
+
+def on_event_loop() -> bool:
+    """True in code running on an event loop (async views, hooks); False in worker threads
+    (sync views) and plain sync code. Helpers with both forms use it to return an
+    awaitable or the value itself."""
+    return _get_running_loop() is not None

@@ -113,6 +113,8 @@ class RequestContext(AppContext):
         super().__init__(app)
         self.request = request
         self.session = None
+        #: The flashed messages, once get_flashed_messages() took them from the session.
+        self.flashes: list[tuple[str, Any]] | None = None
         self.after_request_functions: list[Callable[[Response], Any]] = []
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import IO, Any, TypeVar, overload
 
@@ -199,12 +198,10 @@ class FileStorage(UploadFile):
     worker thread) the same calls answer synchronously, as Werkzeug's ``FileStorage``.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._loop_thread = threading.get_ident()
-
     def _sync(self) -> bool:
-        return threading.get_ident() != self._loop_thread
+        from .concurrency import on_event_loop
+
+        return not on_event_loop()
 
     @property
     def stream(self) -> IO[bytes]:

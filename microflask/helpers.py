@@ -8,14 +8,14 @@ from urllib.parse import quote
 
 from starlette.responses import Response as StarletteResponse
 
-from .ctx import current_app, current_context
+from .ctx import current_app, current_context, session
 from .exceptions import HTTPException, default_exceptions
 
 if TYPE_CHECKING:
     from .app import MicroFlask
     from .wrappers import Response
 
-__all__ = ["abort", "build_url", "make_response", "redirect", "url_for"]
+__all__ = ["abort", "build_url", "flash", "get_flashed_messages", "make_response", "redirect", "url_for"]
 
 # Characters left as they are in a redirect target; everything else (CR, LF, spaces,
 # quotes, backslashes, non-ASCII) is percent-encoded, so a target can never break a header.
@@ -127,3 +127,30 @@ def make_response(*args: Any) -> Any:
     if not args:
         return current_app.response_class()
     return current_app.make_response(args[0] if len(args) == 1 else args)
+
+
+def flash(message: Any, category: str = "message") -> None:
+    """Store a message for the next request that calls :func:`get_flashed_messages` (in the session)."""
+    flashes = session.get("_flashes", [])
+    flashes.append((category, message))
+    session["_flashes"] = flashes
+
+
+def get_flashed_messages(with_categories: bool = False, category_filter: tuple[str, ...] | list[str] = ()) -> list[Any]:
+    """The messages flashed so far, taken from the session once per request.
+
+    ``with_categories=True`` gives ``(category, message)`` pairs; ``category_filter`` keeps
+    only those categories.
+    """
+    ctx = current_context()
+    if ctx is None or ctx.request is None:
+        raise RuntimeError("get_flashed_messages() needs an active request.")
+    flashes = getattr(ctx, "flashes", None)
+    if flashes is None:
+        flashes = [tuple(f) for f in session.pop("_flashes")] if "_flashes" in session else []
+        ctx.flashes = flashes  # type: ignore[attr-defined]
+    if category_filter:
+        flashes = [f for f in flashes if f[0] in category_filter]
+    if not with_categories:
+        return [message for _, message in flashes]
+    return flashes

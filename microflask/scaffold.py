@@ -78,13 +78,26 @@ class Scaffold:
         self.url_value_preprocessors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.url_default_functions: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.template_context_processors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
-        #: scope -> status code (None for non-HTTP errors) -> exception class -> handler
+        #: name -> function, added to the app's Jinja environment
+        self.template_filters: dict[str, Callable[..., Any]] = {}
+        self.template_tests: dict[str, Callable[..., Any]] = {}
+        self.template_globals: dict[str, Any] = {}
+        #: scope (None = app, else blueprint name) -> status code (None for non-HTTP errors) -> class -> handler
         self.error_handler_spec: dict[str | None, dict[int | None, dict[type[BaseException], ErrorHandler]]] = (
             defaultdict(lambda: defaultdict(dict))
         )
 
     def _check_setup_finished(self, f_name: str) -> None:
         raise NotImplementedError
+
+    @functools.cached_property
+    def jinja_loader(self) -> Any:
+        """A loader for ``template_folder`` (None without one)."""
+        if self.template_folder is None:
+            return None
+        from jinja2 import FileSystemLoader
+
+        return FileSystemLoader(os.path.join(self.root_path, self.template_folder))
 
     @property
     def static_url_path(self) -> str | None:
@@ -195,6 +208,49 @@ class Scaffold:
         """Run ``f(endpoint, values)`` in ``url_for`` to fill in values (it may change ``values``)."""
         self.url_default_functions[None].append(f)
         return f
+
+    # -- templates ---------------------------------------------------------------------
+    def template_filter(self, name: str | None = None) -> Callable[[T], T]:
+        """Register a Jinja filter (sync or async): ``@app.template_filter("reverse")``."""
+
+        def decorator(f: T) -> T:
+            self.add_template_filter(f, name)
+            return f
+
+        return decorator
+
+    def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
+        self._add_template_item(self.template_filters, "filters", f, name)
+
+    def template_test(self, name: str | None = None) -> Callable[[T], T]:
+        """Register a Jinja test: ``{% if n is prime %}``."""
+
+        def decorator(f: T) -> T:
+            self.add_template_test(f, name)
+            return f
+
+        return decorator
+
+    def add_template_test(self, f: Callable[..., Any], name: str | None = None) -> None:
+        self._add_template_item(self.template_tests, "tests", f, name)
+
+    def template_global(self, name: str | None = None) -> Callable[[T], T]:
+        """Make a function available in every template."""
+
+        def decorator(f: T) -> T:
+            self.add_template_global(f, name)
+            return f
+
+        return decorator
+
+    def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
+        self._add_template_item(self.template_globals, "globals", f, name)
+
+    @setupmethod
+    def _add_template_item(
+        self, registry: dict[str, Any], env_attr: str, f: Callable[..., Any], name: str | None
+    ) -> None:
+        registry[name or f.__name__] = f
 
     # -- errors ------------------------------------------------------------------------
     @setupmethod

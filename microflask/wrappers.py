@@ -7,8 +7,6 @@ the thread hands the read to the event loop and waits for it.
 
 from __future__ import annotations
 
-import threading
-from asyncio.events import _get_running_loop
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -23,6 +21,7 @@ from starlette.requests import ClientDisconnect, empty_receive, empty_send
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
+from .concurrency import on_event_loop
 from .ctx import current_context
 from .datastructures import Accept, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
@@ -89,8 +88,6 @@ class Request(StarletteRequest):
         self._stream_consumed = False
         self._is_disconnected = False
         self._form = None
-        # The thread whose event loop owns this request: code on any other thread is sync code.
-        self._loop_thread = threading.get_ident()
 
     # -- sync attributes --------------------------------------------------------------
     @cached_property
@@ -225,20 +222,15 @@ class Request(StarletteRequest):
     def _sync_or_async(self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any]) -> Any:
         """On the event loop, an awaitable of ``load()``; on any other thread (a sync view), the
         value itself: ``peek()`` if it is already known, else ``load()`` run on the loop."""
-        if threading.get_ident() == self._loop_thread:
-            if _get_running_loop() is not None:
-                return load()
-            return _run_without_loop(load)  # sync code with no loop at all: test_request_context
+        if on_event_loop():
+            return load()
         known = peek()
         if known is not _MISSING:
             return known
         try:
-            return anyio.from_thread.run(load)
-        except anyio.NoEventLoopError as e:
-            raise RuntimeError(
-                "The request body has not been read yet and this thread cannot reach the event"
-                " loop. Read it in the view first (request.form, request.get_data(), ...)."
-            ) from e
+            return anyio.from_thread.run(load)  # a worker thread: the loop reads the body
+        except anyio.NoEventLoopError:
+            return _run_without_loop(load)  # no loop at all (test_request_context in sync code)
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body in chunks as they arrive, with ``MAX_CONTENT_LENGTH`` enforced (413)."""

@@ -1,0 +1,64 @@
+"""Template rendering: microflask's ``render_template`` vs raw sync Jinja ``Template.render``.
+
+The page is 50 autoescaped table rows (``benchmarks/templates/rows.html``). Raw Jinja gets
+its own ``Environment(autoescape=True)`` on the same folder; microflask renders through
+``await render_template`` inside a request context, with its template globals and context
+processors machinery in place. Interleaved rounds, best of N; prints the ratio.
+
+    python benchmarks/templates.py [--renders 2000] [--rounds 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import time
+from typing import Any
+
+import jinja2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROWS = [
+    {"id": i, "name": f"User <{i}>", "email": f"USER{i}@EXAMPLE.COM", "bio": "likes & <b>bold</b> things"}
+    for i in range(50)
+]
+
+
+async def run(renders: int, rounds: int) -> dict[str, float]:
+    from microflask import MicroFlask, render_template
+
+    app = MicroFlask(__name__, root_path=HERE)
+    raw = jinja2.Environment(loader=jinja2.FileSystemLoader(os.path.join(HERE, "templates")), autoescape=True)
+    raw_template = raw.get_template("rows.html")
+    best = {"microflask": float("inf"), "jinja": float("inf")}
+    async with app.test_request_context("/"):
+        expected = raw_template.render(title="Users", rows=ROWS)
+        if await render_template("rows.html", title="Users", rows=ROWS) != expected:
+            raise SystemExit("render_template and raw Jinja disagree")
+        for _ in range(rounds):
+            start = time.perf_counter()
+            for _ in range(renders):
+                raw_template.render(title="Users", rows=ROWS)
+            best["jinja"] = min(best["jinja"], (time.perf_counter() - start) / renders * 1e6)
+            start = time.perf_counter()
+            for _ in range(renders):
+                await render_template("rows.html", title="Users", rows=ROWS)
+            best["microflask"] = min(best["microflask"], (time.perf_counter() - start) / renders * 1e6)
+    return best
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--renders", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    best: dict[str, Any] = asyncio.run(run(args.renders, args.rounds))
+    print(f"50-row autoescaped page, µs/render, best of {args.rounds} rounds x {args.renders} renders")
+    print(f"{'raw jinja Template.render':<32}{best['jinja']:>10.1f}")
+    print(f"{'microflask render_template':<32}{best['microflask']:>10.1f}")
+    print(f"{'ratio':<32}{best['microflask'] / best['jinja']:>9.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,263 @@
+"""Jinja templates: ``await render_template(...)``, rendered fast without giving up async.
+
+Each app has one Jinja environment (``app.jinja_env``) and, created on demand, an async
+twin sharing its loader, filters, tests and globals. A render uses the plain sync
+compilation when nothing async is in play, which costs about as much as raw Jinja; async
+Jinja's ``render_async`` costs ~1.4x that. "Async in play" means an async filter, test,
+global or context processor is registered, or an awaitable reaches the output; the render
+then switches to the async twin. In a plain ``def`` view the same functions return the
+result directly instead of an awaitable.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from .concurrency import is_async_callable, on_event_loop
+from .ctx import current_context, g, request, session
+
+if TYPE_CHECKING:
+    from .app import MicroFlask
+
+__all__ = [
+    "DispatchingJinjaLoader",
+    "create_jinja_environment",
+    "render_template",
+    "render_template_string",
+    "stream_template",
+    "stream_template_string",
+]
+
+AUTOESCAPE_EXTENSIONS = ("html", "htm", "xml", "xhtml", "svg")
+
+
+class _AwaitableInSyncRender(Exception):
+    """An awaitable reached the output of a sync render: redo the render in async mode."""
+
+
+_PLAIN_OUTPUT = frozenset({str, int, float, bool, type(None), Markup})
+
+
+def _refuse_awaitables(value: Any) -> Any:
+    # Jinja calls this for every {{ ... }} output of a sync render, so plain values leave first.
+    if type(value) in _PLAIN_OUTPUT or not hasattr(type(value), "__await__"):
+        return value
+    if inspect.iscoroutine(value):
+        value.close()  # never awaited, on purpose: the async render makes a new one
+    raise _AwaitableInSyncRender
+
+
+class DispatchingJinjaLoader(jinja2.BaseLoader):
+    """Looks in the app's template folder, then in each blueprint's, in registration order."""
+
+    def __init__(self, app: MicroFlask) -> None:
+        self.app = app
+
+    def _loaders(self) -> Iterator[jinja2.BaseLoader]:
+        loader = self.app.jinja_loader
+        if loader is not None:
+            yield loader
+        for blueprint in getattr(self.app, "blueprints", {}).values():
+            loader = blueprint.jinja_loader
+            if loader is not None:
+                yield loader
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        for loader in self._loaders():
+            try:
+                return loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                continue
+        raise jinja2.TemplateNotFound(template)
+
+    def list_templates(self) -> list[str]:
+        found: set[str] = set()
+        for loader in self._loaders():
+            found.update(loader.list_templates())
+        return sorted(found)
+
+
+def create_jinja_environment(app: MicroFlask) -> jinja2.Environment:
+    """The app's environment: its loader, autoescaping, the template globals and filters."""
+    options: dict[str, Any] = {
+        "autoescape": jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS, default_for_string=True),
+        "auto_reload": app.templates_auto_reload,
+        **app.jinja_options,
+    }
+    user_finalize = options.pop("finalize", None)
+    env = jinja2.Environment(loader=DispatchingJinjaLoader(app), **options)
+    env.finalize = _compose(_refuse_awaitables, user_finalize)
+    env.user_finalize = user_finalize  # type: ignore[attr-defined]
+    env.globals.update(
+        url_for=app.url_for,
+        get_flashed_messages=_get_flashed_messages,
+        config=app.config,
+        request=request,
+        session=session,
+        g=g,
+    )
+    env.filters.update(app.template_filters)
+    env.tests.update(app.template_tests)
+    env.globals.update(app.template_globals)
+    return env
+
+
+def _compose(first: Callable[[Any], Any], then: Callable[[Any], Any] | None) -> Callable[[Any], Any]:
+    if then is None:
+        return first
+    return lambda value: then(first(value))
+
+
+def _get_flashed_messages(*args: Any, **kwargs: Any) -> list[Any]:
+    from .helpers import get_flashed_messages
+
+    return get_flashed_messages(*args, **kwargs)
+
+
+def async_twin(app: MicroFlask) -> jinja2.Environment:
+    """The async compilation of ``app.jinja_env`` (same loader, filters, tests, globals)."""
+    env = app.jinja_env
+    twin: jinja2.Environment | None = getattr(env, "async_twin", None)
+    if twin is None:
+        twin = env.overlay(enable_async=True, finalize=env.user_finalize, cache_size=400)  # type: ignore[attr-defined]
+        twin.__dict__["_string_templates"] = {}  # its own compiled strings, not the sync ones
+        env.async_twin = twin  # type: ignore[attr-defined]
+    return twin
+
+
+def needs_async(app: MicroFlask) -> bool:
+    """Whether some registered filter, test, global or context processor is async (computed once
+    per set of registrations; registering through the app's methods resets it)."""
+    cached = app._templates_need_async
+    if cached is None:
+        env = app.jinja_env
+        callables = [*env.filters.values(), *env.tests.values(), *env.globals.values()]
+        callables += [f for funcs in app.template_context_processors.values() for f in funcs]
+        cached = any(callable(f) and is_async_callable(f) for f in callables)
+        app._templates_need_async = cached
+    return cached
+
+
+async def _context(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
+    """The context processors' values (app first, then the blueprint's), under the explicit ones."""
+    ctx = current_context()
+    scopes: list[str | None] = [None]
+    if ctx is not None and ctx.request is not None:
+        scopes += list(reversed(ctx.request.blueprints))
+    processors = [f for scope in scopes for f in app.template_context_processors.get(scope, ())]
+    if not processors:
+        return context
+    merged: dict[str, Any] = {}
+    for func in processors:
+        values = func()
+        if inspect.isawaitable(values):
+            values = await values
+        merged.update(values)
+    merged.update(context)
+    return merged
+
+
+def _context_sync(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
+    coro = _context(app, context)
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError("An async context processor cannot run in a sync view: make the view async.")
+
+
+def _template(env: jinja2.Environment, name: str | list[str] | jinja2.Template | None, source: str | None) -> Any:
+    if source is not None:
+        return _from_string(env, source)
+    return env.get_or_select_template(name)  # type: ignore[arg-type]
+
+
+def _from_string(env: jinja2.Environment, source: str) -> jinja2.Template:
+    # Compiling is the expensive part of render_template_string: keep the last few sources.
+    cache: dict[str, jinja2.Template] = env.__dict__.setdefault("_string_templates", {})
+    template = cache.get(source)
+    if template is None:
+        if len(cache) >= 64:
+            cache.pop(next(iter(cache)))
+        template = cache[source] = env.from_string(source)
+    return template
+
+
+async def _render(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
+    values = await _context(app, context)
+    if not needs_async(app):
+        try:
+            return _template(app.jinja_env, name, source).render(values)  # type: ignore[no-any-return]
+        except _AwaitableInSyncRender:
+            pass
+    return await _template(async_twin(app), name, source).render_async(values)  # type: ignore[no-any-return]
+
+
+def _render_sync(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
+    if needs_async(app):
+        import anyio.from_thread
+
+        return anyio.from_thread.run(_render, app, name, source, context)
+    return _template(app.jinja_env, name, source).render(_context_sync(app, context))  # type: ignore[no-any-return]
+
+
+def _current_app() -> MicroFlask:
+    ctx = current_context()
+    if ctx is None:
+        raise RuntimeError("Rendering a template needs an app: call it in a view or in 'app.app_context()'.")
+    return ctx.app
+
+
+def _dispatch(name: Any, source: str | None, context: dict[str, Any]) -> Any:
+    app = _current_app()
+    if on_event_loop():
+        return _render(app, name, source, context)
+    return _render_sync(app, name, source, context)
+
+
+def render_template(template_name_or_list: str | list[str] | jinja2.Template, **context: Any) -> Any:
+    """Render a template from the template folders: ``html = await render_template("index.html", x=1)``.
+
+    In a plain ``def`` view it returns the string directly (no ``await``), as in Flask.
+    """
+    return _dispatch(template_name_or_list, None, context)
+
+
+def render_template_string(source: str, **context: Any) -> Any:
+    """Render a template given as a string (autoescaped): ``await render_template_string("{{ x }}", x=1)``."""
+    return _dispatch(None, source, context)
+
+
+def _streamed(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> Any:
+    from .responses import StreamedResponse
+
+    async def chunks() -> AsyncIterator[str]:
+        values = await _context(app, context)
+        async for chunk in _template(async_twin(app), name, source).generate_async(values):
+            yield chunk
+
+    return StreamedResponse(chunks(), media_type="text/html")
+
+
+async def _stream(name: Any, source: str | None, context: dict[str, Any]) -> Any:
+    return _streamed(_current_app(), name, source, context)
+
+
+def stream_template(template_name_or_list: str | list[str] | jinja2.Template, **context: Any) -> Any:
+    """A streamed response rendering the template piece by piece: ``return await stream_template("big.html")``."""
+    if on_event_loop():
+        return _stream(template_name_or_list, None, context)
+    return _streamed(_current_app(), template_name_or_list, None, context)
+
+
+def stream_template_string(source: str, **context: Any) -> Any:
+    """:func:`stream_template` for a template given as a string."""
+    if on_event_loop():
+        return _stream(None, source, context)
+    return _streamed(_current_app(), None, source, context)

@@ -17,7 +17,16 @@ from .ctx import (
     session,
 )
 from .exceptions import HTTPException
-from .helpers import abort, flash, get_flashed_messages, make_response, redirect, url_for
+from .helpers import (
+    abort,
+    flash,
+    get_flashed_messages,
+    make_response,
+    redirect,
+    send_file,
+    send_from_directory,
+    url_for,
+)
 from .json import jsonify
 from .templating import render_template, render_template_string, stream_template, stream_template_string
 from .wrappers import Request, Response
@@ -47,6 +56,8 @@ __all__ = [
     "render_template",
     "render_template_string",
     "request",
+    "send_file",
+    "send_from_directory",
     "session",
     "stream_template",
     "stream_template_string",

@@ -138,6 +138,10 @@ class MicroFlask(Scaffold):
         self.jinja_options: dict[str, Any] = {}
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
+        if self.static_folder is not None:
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self.send_static_file
+            )
 
     # -- identity, config, logging ----------------------------------------------------
     def _default_instance_path(self) -> str:
@@ -604,6 +608,21 @@ class MicroFlask(Scaffold):
         from .testing import AsyncTestClient
 
         return AsyncTestClient(self, **kwargs)
+
+    # -- static files ------------------------------------------------------------------
+    async def send_static_file(self, filename: str) -> Any:
+        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
+        from .helpers import send_from_directory
+
+        assert self.static_folder is not None
+        return await send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""
+        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return None if value is None else int(value)
 
     # -- templates ---------------------------------------------------------------------
     @functools.cached_property

@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import io
+import mimetypes
+import os
+import posixpath
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+from email.utils import formatdate
 from html import escape
-from typing import TYPE_CHECKING, Any, NoReturn
+from stat import S_ISREG
+from typing import IO, TYPE_CHECKING, Any, NoReturn
 from urllib.parse import quote
 
 from starlette.responses import Response as StarletteResponse
@@ -15,7 +23,18 @@ if TYPE_CHECKING:
     from .app import MicroFlask
     from .wrappers import Response
 
-__all__ = ["abort", "build_url", "flash", "get_flashed_messages", "make_response", "redirect", "url_for"]
+__all__ = [
+    "abort",
+    "build_url",
+    "flash",
+    "get_flashed_messages",
+    "make_response",
+    "redirect",
+    "safe_join",
+    "send_file",
+    "send_from_directory",
+    "url_for",
+]
 
 # Characters left as they are in a redirect target; everything else (CR, LF, spaces,
 # quotes, backslashes, non-ASCII) is percent-encoded, so a target can never break a header.
@@ -154,3 +173,170 @@ def get_flashed_messages(with_categories: bool = False, category_filter: tuple[s
     if not with_categories:
         return [message for _, message in flashes]
     return flashes
+
+
+# -- files -----------------------------------------------------------------------------------
+
+
+def safe_join(directory: str | os.PathLike[str], *pathnames: str) -> str | None:
+    """Join untrusted path parts below ``directory``; None if any part could leave it
+    (``..``, an absolute path, a backslash, a NUL byte)."""
+    parts = [os.fspath(directory)]
+    for name in pathnames:
+        if name != "":
+            name = posixpath.normpath(name)
+        if (
+            "\\" in name
+            or "\x00" in name
+            or os.path.isabs(name)
+            or name == ".."
+            or name.startswith("../")
+            or any(sep in name for sep in (os.sep, os.altsep) if sep and sep != "/")
+        ):
+            return None
+        parts.append(name)
+    return posixpath.join(*parts)
+
+
+def send_file(
+    path_or_file: str | os.PathLike[str] | IO[bytes],
+    mimetype: str | None = None,
+    as_attachment: bool = False,
+    download_name: str | None = None,
+    conditional: bool = True,
+    etag: bool | str = True,
+    last_modified: datetime | int | float | None = None,
+    max_age: int | timedelta | Callable[[str | None], int | None] | None = None,
+) -> Any:
+    """A response sending a file: ``return await send_file(path)`` in async code; in a plain
+    ``def`` view ``return send_file(path)``, as in Flask.
+
+    The file streams from disk (never read into memory) with ``Last-Modified`` and an
+    ``ETag``; conditional requests get 304 and ``Range`` requests 206. A missing path is a
+    404. A relative path is taken from the app's root path. ``max_age`` (or
+    ``SEND_FILE_MAX_AGE_DEFAULT``) sets ``Cache-Control``.
+    """
+    from .concurrency import on_event_loop
+
+    args = (path_or_file, mimetype, as_attachment, download_name, conditional, etag, last_modified, max_age)
+    if on_event_loop():
+        return _send_file_async(*args)
+    return _send_file(os.stat, *args)
+
+
+async def _send_file_async(*args: Any) -> Any:
+    import anyio.to_thread
+
+    # os.stat can block on slow disks: run it in a thread, then build the response here.
+    path = args[0]
+    if isinstance(path, str | os.PathLike):
+        result = await anyio.to_thread.run_sync(_stat_or_none, _absolute(path))
+        return _send_file(lambda _: result, *args)
+    return _send_file(os.stat, *args)
+
+
+def _stat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _absolute(path: str | os.PathLike[str]) -> str:
+    path = os.fspath(path)
+    if not os.path.isabs(path):
+        path = os.path.join(current_app.root_path, path)
+    return path
+
+
+def _send_file(
+    stat: Callable[[str], os.stat_result | None],
+    path_or_file: str | os.PathLike[str] | IO[bytes],
+    mimetype: str | None,
+    as_attachment: bool,
+    download_name: str | None,
+    conditional: bool,
+    etag: bool | str,
+    last_modified: datetime | int | float | None,
+    max_age: int | timedelta | Callable[[str | None], int | None] | None,
+) -> Any:
+    from starlette.responses import FileResponse
+
+    from .exceptions import NotFound
+    from .httputil import content_disposition, not_modified
+
+    if not isinstance(path_or_file, str | os.PathLike):
+        return _send_file_object(path_or_file, mimetype, as_attachment, download_name)
+    path = _absolute(path_or_file)
+    try:
+        result = stat(path)
+    except (OSError, ValueError):
+        result = None
+    if result is None or not S_ISREG(result.st_mode):
+        raise NotFound()
+    name = download_name or os.path.basename(path)
+    if mimetype is None:
+        mimetype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(path, media_type=mimetype, stat_result=result)
+    response.headers["content-disposition"] = content_disposition(name, as_attachment)
+    if isinstance(etag, str):
+        response.headers["etag"] = etag if etag.startswith(('"', 'W/"')) else f'"{etag}"'
+    elif not etag:
+        del response.headers["etag"]
+    if last_modified is not None:
+        stamp = last_modified.timestamp() if isinstance(last_modified, datetime) else float(last_modified)
+        response.headers["last-modified"] = formatdate(stamp, usegmt=True)
+    seconds = _max_age(max_age, path)
+    response.headers["cache-control"] = "no-cache" if seconds is None else f"public, max-age={seconds}"
+    ctx = current_context()
+    if (
+        conditional
+        and ctx is not None
+        and ctx.request is not None
+        and not_modified(ctx.request.headers, response.headers)
+    ):
+        kept = {k: v for k, v in response.headers.items() if k in ("etag", "last-modified", "cache-control")}
+        return current_app.response_class(status=304, headers=kept)
+    return response
+
+
+def _max_age(max_age: Any, path: str | None) -> int | None:
+    if max_age is None:
+        max_age = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+    if callable(max_age):
+        max_age = max_age(path)
+    if isinstance(max_age, timedelta):
+        return int(max_age.total_seconds())
+    return None if max_age is None else int(max_age)
+
+
+def _send_file_object(file: IO[bytes], mimetype: str | None, as_attachment: bool, download_name: str | None) -> Any:
+    from .httputil import content_disposition
+    from .responses import StreamedResponse
+
+    if mimetype is None and download_name:
+        mimetype = mimetypes.guess_type(download_name)[0]
+    if mimetype is None:
+        raise ValueError("Unable to detect the MIME type: pass mimetype or download_name with a file object.")
+    headers = {"content-disposition": content_disposition(download_name, as_attachment)} if download_name else {}
+    if isinstance(file, io.BytesIO):
+        return current_app.response_class(file.getvalue(), headers=headers, mimetype=mimetype)
+
+    def chunks() -> Iterator[bytes]:
+        while chunk := file.read(65536):
+            yield chunk
+
+    return StreamedResponse(chunks(), headers=headers, media_type=mimetype)
+
+
+def send_from_directory(directory: str | os.PathLike[str], path: str, **kwargs: Any) -> Any:
+    """Send ``path`` from below ``directory``, refusing any path that leaves it (404).
+
+    ``await send_from_directory(folder, filename)`` in async code, plain call in a ``def`` view.
+    """
+    joined = safe_join(_absolute(directory), path)
+    if joined is None:
+        from .exceptions import NotFound
+
+        raise NotFound()
+    return send_file(joined, **kwargs)

@@ -9,7 +9,15 @@ from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any
 
-__all__ = ["content_type_header", "dump_cookie", "parse_options_header", "route_path", "status_code"]
+__all__ = [
+    "content_disposition",
+    "content_type_header",
+    "dump_cookie",
+    "not_modified",
+    "parse_options_header",
+    "route_path",
+    "status_code",
+]
 
 
 def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
@@ -105,3 +113,45 @@ def dump_cookie(
     if any(c in header for c in "\r\n\x00"):
         raise ValueError("Cookie values may not contain CR, LF or NUL.")
     return header
+
+
+def content_disposition(filename: str | None, as_attachment: bool) -> str:
+    """``attachment``/``inline`` with the file name, RFC 6266 encoded when it is not plain ASCII."""
+    kind = "attachment" if as_attachment else "inline"
+    if not filename:
+        return kind
+    try:
+        filename.encode("ascii")
+        simple = not any(c in filename for c in '"\\\r\n')
+    except UnicodeEncodeError:
+        simple = False
+    if simple:
+        return f'{kind}; filename="{filename}"'
+    from urllib.parse import quote
+
+    fallback = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").replace("\r", "")
+    fallback = fallback.replace("\n", "") or "download"
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+def not_modified(request_headers: Any, response_headers: Any) -> bool:
+    """Whether a conditional request (``If-None-Match``, ``If-Modified-Since``) may get a 304."""
+    from email.utils import parsedate_to_datetime
+
+    if_none_match = request_headers.get("if-none-match")
+    if if_none_match:
+        etag = response_headers.get("etag")
+        if if_none_match.strip() == "*":
+            return etag is not None
+        if etag is None:
+            return False
+        tags = {tag.strip().removeprefix("W/") for tag in if_none_match.split(",")}
+        return etag.removeprefix("W/") in tags
+    if_modified_since = request_headers.get("if-modified-since")
+    last_modified = response_headers.get("last-modified")
+    if if_modified_since and last_modified:
+        try:
+            return parsedate_to_datetime(if_modified_since) >= parsedate_to_datetime(last_modified)
+        except (TypeError, ValueError):
+            return False
+    return False

@@ -66,7 +66,7 @@ class Scaffold:
     ) -> None:
         self.import_name = import_name
         self.root_path = root_path if root_path is not None else get_root_path(import_name)
-        self.static_folder = os.fspath(static_folder) if static_folder is not None else None
+        self.static_folder = os.path.join(self.root_path, static_folder) if static_folder is not None else None
         self._static_url_path = static_url_path
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None
         #: endpoint -> view function

@@ -237,8 +237,8 @@ class Request(StarletteRequest):
         if "_body" in self.__dict__:
             yield self._body
             return
-        if self._stream_consumed:
-            raise RuntimeError("The request body was already consumed by request.stream().")
+        if self._stream_consumed:  # read by the form parser or an earlier stream(): nothing left, as Flask
+            return
         limit = self.max_content_length
         if limit is not None:
             declared = self.content_length
@@ -349,6 +349,9 @@ class Request(StarletteRequest):
             except (ValueError, UnicodeDecodeError) as e:
                 raise BadRequest(f"Invalid form data: {_short(e)}") from None
             self._form = form  # Starlette's close() releases uploaded files through this
+            if len(form.multi_items()) > parts:  # Starlette counts fields and files apart
+                await form.close()
+                raise RequestEntityTooLarge(f"The form has more than {parts} fields and files.")
             if not closed:
                 await form.close()
                 raise BadRequest("Invalid form data: the multipart body ended before its closing boundary.")

@@ -938,7 +938,7 @@ def test_many_parameterised_routes_resolve() -> None:
         app.add_url_rule(f"/s{i}/items/<int:item_id>", f"ep{i}", make_view(i))
         app.add_url_rule(f"/orgs/<org>/r{i}/<int:n>", f"nested{i}", make_nested_view(i))
 
-    assert len(app.url_map) == 2 * count
+    assert len([r for r in app.url_map if r.endpoint != "static"]) == 2 * count
     for i in range(count):
         rule, values = app.url_map.match(f"/s{i}/items/{i * 7}", "GET")
         assert (rule.endpoint, values) == (f"ep{i}", {"item_id": i * 7})
@@ -1053,10 +1053,9 @@ def test_routes_are_starlette_routes() -> None:
     async def about() -> str:
         return "about"
 
-    assert len(app.routes) == 2
     assert all(isinstance(r, StarletteRoute) for r in app.routes)
     by_name = {r.name: r for r in app.routes}
-    assert set(by_name) == {"user", "about"}
+    assert set(by_name) == {"user", "about", "static"}  # every app has Flask's static route
     assert by_name["user"].path == "/users/<int:id>"
     assert {"GET", "POST"} <= set(by_name["user"].methods)
     router = Router(routes=app.routes)

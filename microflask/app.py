@@ -32,6 +32,7 @@ from .exceptions import HTTPException, InternalServerError, MethodNotAllowed, No
 from .httputil import route_path
 from .json import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
+from .plans import EndpointPlan
 from .routing import Map, Rule, RuleRoute
 from .scaffold import Scaffold, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
@@ -44,45 +45,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MicroFlask"]
 
-Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
-
-
-def _hooks(funcs: list[Callable[..., Any]]) -> tuple[Hook, ...]:
-    return tuple((f, is_async_callable(f)) for f in funcs)
-
-
-class EndpointPlan:
-    """What one endpoint runs, worked out once: its view and hook chains in call order."""
-
-    __slots__ = (
-        "after",
-        "before",
-        "endpoint",
-        "preprocessors",
-        "scopes",
-        "teardown",
-        "threaded",
-        "view",
-        "view_is_async",
-    )
-
-    def __init__(self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None) -> None:
-        # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
-        parts = endpoint.split(".")[:-1] if endpoint else []
-        outer_first: list[str | None] = [None] + [".".join(parts[: i + 1]) for i in range(len(parts))]
-        inner_first = outer_first[::-1]
-        self.endpoint = endpoint
-        self.view = view
-        self.view_is_async = view is None or is_async_callable(view)
-        self.scopes = tuple(inner_first)
-        self.preprocessors = _hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
-        self.before = _hooks([f for s in outer_first for f in app.before_request_funcs.get(s, ())])
-        self.after = _hooks([f for s in inner_first for f in reversed(app.after_request_funcs.get(s, ()))])
-        teardown = [f for s in inner_first for f in reversed(app.teardown_request_funcs.get(s, ()))]
-        self.teardown = _hooks(teardown + list(reversed(app.teardown_appcontext_funcs)))
-        # A sync view takes the whole request onto one worker thread (see concurrency.py).
-        self.threaded = not self.view_is_async
 
 
 class _RuleEndpoint:
@@ -136,6 +99,7 @@ class MicroFlask(Scaffold):
         self.lifespan_contexts: list[Callable[[MicroFlask], AbstractAsyncContextManager[Any]]] = []
         self.user_middleware: list[tuple[type, tuple[Any, ...], dict[str, Any]]] = []
         self.jinja_options: dict[str, Any] = {}
+        self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
         if self.static_folder is not None:
@@ -551,29 +515,6 @@ class MicroFlask(Scaffold):
 
         return make_test_request_context(self, *args, **kwargs)
 
-    def _teardown_hooks(self, ctx: AppContext) -> tuple[Hook, ...]:
-        """The teardown functions for leaving ``ctx`` (request ones too if it has a request)."""
-        if ctx.request is None:
-            return _hooks(list(reversed(self.teardown_appcontext_funcs)))
-        rule = ctx.request.url_rule
-        if rule is not None and rule.plan is not None:
-            return rule.plan.teardown  # type: ignore[no-any-return]
-        endpoint = rule.endpoint if rule is not None else None
-        return EndpointPlan(self, endpoint, None).teardown
-
-    async def _teardown_context(self, ctx: AppContext, exc: BaseException | None) -> None:
-        for func, is_async in self._teardown_hooks(ctx):
-            await self._call(ctx, func, is_async, exc)
-
-    def _teardown_context_sync(self, ctx: AppContext, exc: BaseException | None) -> None:
-        for func, is_async in self._teardown_hooks(ctx):
-            if is_async:
-                raise RuntimeError(
-                    f"The teardown function {func.__qualname__} is async: leave the context with"
-                    " 'async with' (not 'with') so it can be awaited."
-                )
-            func(exc)
-
     def _open_session_now(self, ctx: RequestContext) -> Any:
         """Open the session on first use (interfaces that need no I/O, like the cookie one)."""
         interface = self.session_interface
@@ -596,6 +537,35 @@ class MicroFlask(Scaffold):
 
         await run_lifespan(self, scope, receive, send)
 
+    # -- command line ------------------------------------------------------------------
+    @functools.cached_property
+    def cli(self) -> Any:
+        """The app's command group (Typer): ``@app.cli.command()`` adds a ``microflask`` command."""
+        from .cli import AppGroup
+
+        return AppGroup(self)
+
+    @setupmethod
+    def shell_context_processor(self, f: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
+        """Add the names ``f()`` returns to ``microflask shell``."""
+        self.shell_context_processors.append(f)
+        return f
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The names ``microflask shell`` starts with: ``app``, ``g``, and the processors' values."""
+        from .ctx import g
+
+        names: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            names.update(processor())
+        return names
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
+        from .cli import CliRunner
+
+        return CliRunner(self, **kwargs)
+
     # -- testing -------------------------------------------------------------------------
     def test_client(self, **kwargs: Any) -> TestClient:
         """A sync test client: ``with app.test_client() as client: client.get("/")``."""
@@ -608,21 +578,6 @@ class MicroFlask(Scaffold):
         from .testing import AsyncTestClient
 
         return AsyncTestClient(self, **kwargs)
-
-    # -- static files ------------------------------------------------------------------
-    async def send_static_file(self, filename: str) -> Any:
-        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
-        from .helpers import send_from_directory
-
-        assert self.static_folder is not None
-        return await send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
-
-    def get_send_file_max_age(self, filename: str | None) -> int | None:
-        """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""
-        value = self.config["SEND_FILE_MAX_AGE_DEFAULT"]
-        if isinstance(value, timedelta):
-            return int(value.total_seconds())
-        return None if value is None else int(value)
 
     # -- templates ---------------------------------------------------------------------
     @functools.cached_property

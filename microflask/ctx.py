@@ -79,15 +79,19 @@ class AppContext:
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions (sync ones only: async ones need ``async with``), deactivate."""
+        from .plans import run_teardown_sync
+
         try:
-            self.app._teardown_context_sync(self, exc)
+            run_teardown_sync(self.app, self, exc)
         finally:
             _cv_context.reset(self._tokens.pop())
 
     async def apop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions, awaiting async ones, and deactivate."""
+        from .plans import run_teardown
+
         try:
-            await self.app._teardown_context(self, exc)
+            await run_teardown(self.app, self, exc)
         finally:
             _cv_context.reset(self._tokens.pop())
 

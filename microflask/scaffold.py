@@ -13,6 +13,7 @@ import os
 import sys
 from collections import defaultdict
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any, TypeVar
 
 from .exceptions import HTTPException, default_exceptions
@@ -110,6 +111,24 @@ class Scaffold:
     @static_url_path.setter
     def static_url_path(self, value: str | None) -> None:
         self._static_url_path = value.rstrip("/") if value is not None else None
+
+    # -- static files ------------------------------------------------------------------
+    async def send_static_file(self, filename: str) -> Any:
+        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
+        from .helpers import send_from_directory
+
+        if self.static_folder is None:
+            raise RuntimeError(f"{self.name!r} has no static_folder to send {filename!r} from.")
+        return await send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+
+    def get_send_file_max_age(self, filename: str | None) -> int | None:
+        """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""
+        from .ctx import current_app
+
+        value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        if isinstance(value, timedelta):
+            return int(value.total_seconds())
+        return None if value is None else int(value)
 
     # -- routes ------------------------------------------------------------------------
     @setupmethod

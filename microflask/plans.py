@@ -1,0 +1,86 @@
+"""Per-endpoint plans: the work that depends only on the endpoint, done once at startup.
+
+When the app starts serving, every endpoint gets an :class:`EndpointPlan`: its view, whether
+that view is async, and its hook chains (app and blueprint hooks, already ordered). The
+request path then just walks these tuples.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .concurrency import is_async_callable
+
+if TYPE_CHECKING:
+    from .app import MicroFlask
+    from .ctx import AppContext
+
+__all__ = ["EndpointPlan", "Hook", "hooks", "run_teardown", "run_teardown_sync", "teardown_hooks"]
+
+Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
+
+
+def hooks(funcs: list[Callable[..., Any]]) -> tuple[Hook, ...]:
+    """Pair each function with whether it must be awaited."""
+    return tuple((f, is_async_callable(f)) for f in funcs)
+
+
+class EndpointPlan:
+    """What one endpoint runs, worked out once: its view and hook chains in call order."""
+
+    __slots__ = (
+        "after",
+        "before",
+        "endpoint",
+        "preprocessors",
+        "scopes",
+        "teardown",
+        "threaded",
+        "view",
+        "view_is_async",
+    )
+
+    def __init__(self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None) -> None:
+        # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
+        parts = endpoint.split(".")[:-1] if endpoint else []
+        outer_first: list[str | None] = [None] + [".".join(parts[: i + 1]) for i in range(len(parts))]
+        inner_first = outer_first[::-1]
+        self.endpoint = endpoint
+        self.view = view
+        self.view_is_async = view is None or is_async_callable(view)
+        self.scopes = tuple(inner_first)
+        self.preprocessors = hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
+        self.before = hooks([f for s in outer_first for f in app.before_request_funcs.get(s, ())])
+        self.after = hooks([f for s in inner_first for f in reversed(app.after_request_funcs.get(s, ()))])
+        teardown = [f for s in inner_first for f in reversed(app.teardown_request_funcs.get(s, ()))]
+        self.teardown = hooks(teardown + list(reversed(app.teardown_appcontext_funcs)))
+        # A sync view takes the whole request onto one worker thread (see concurrency.py).
+        self.threaded = not self.view_is_async
+
+
+def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[Hook, ...]:
+    """The teardown functions for leaving ``ctx`` (the request ones too if it has a request)."""
+    if ctx.request is None:
+        return hooks(list(reversed(app.teardown_appcontext_funcs)))
+    rule = ctx.request.url_rule
+    if rule is not None and rule.plan is not None:
+        return rule.plan.teardown  # type: ignore[no-any-return]
+    return EndpointPlan(app, rule.endpoint if rule is not None else None, None).teardown
+
+
+async def run_teardown(app: MicroFlask, ctx: AppContext, exc: BaseException | None) -> None:
+    """Run the teardown functions of ``ctx`` on leaving ``async with`` it."""
+    for func, is_async in teardown_hooks(app, ctx):
+        await app._call(ctx, func, is_async, exc)
+
+
+def run_teardown_sync(app: MicroFlask, ctx: AppContext, exc: BaseException | None) -> None:
+    """Run the teardown functions of ``ctx`` on leaving a plain ``with`` (sync functions only)."""
+    for func, is_async in teardown_hooks(app, ctx):
+        if is_async:
+            raise RuntimeError(
+                f"The teardown function {func.__qualname__} is async: leave the context with"
+                " 'async with' (not 'with') so it can be awaited."
+            )
+        func(exc)

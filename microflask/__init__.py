@@ -5,6 +5,7 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from .app import MicroFlask
+from .blueprints import Blueprint
 from .config import Config
 from .ctx import (
     after_this_request,
@@ -34,6 +35,7 @@ from .wrappers import Request, Response
 __version__ = "0.1.0"
 
 __all__ = [
+    "Blueprint",
     "Config",
     "HTTPException",
     "Markup",

@@ -41,6 +41,7 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
+    from .blueprints import Blueprint
     from .testing import AsyncTestClient, TestClient
 
 __all__ = ["MicroFlask"]
@@ -93,6 +94,7 @@ class MicroFlask(Scaffold):
         self.url_map = Map()
         self.router = Router(routes=[])
         self.extensions: dict[str, Any] = {}
+        self.blueprints: dict[str, Blueprint] = {}
         self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
         self.before_serving_funcs: list[Callable[..., Any]] = []
         self.after_serving_funcs: list[Callable[..., Any]] = []
@@ -211,6 +213,14 @@ class MicroFlask(Scaffold):
             self.view_functions[endpoint] = view_func
         self.url_map.add(url_rule)
         self.router.routes.append(RuleRoute(url_rule, _RuleEndpoint(self, url_rule), view_func))
+
+    @setupmethod
+    def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
+        """Add a blueprint's routes (under ``url_prefix``), hooks and handlers to the app.
+
+        ``name=`` registers it again under another name (its endpoints become ``name.view``).
+        """
+        blueprint.register(self, options)
 
     @setupmethod
     def teardown_appcontext(self, f: Callable[..., Any]) -> Callable[..., Any]:

@@ -30,6 +30,7 @@ from .helpers import (
 )
 from .json import jsonify
 from .templating import render_template, render_template_string, stream_template, stream_template_string
+from .views import MethodView, View
 from .wrappers import Request, Response
 
 __version__ = "0.1.0"
@@ -39,9 +40,11 @@ __all__ = [
     "Config",
     "HTTPException",
     "Markup",
+    "MethodView",
     "MicroFlask",
     "Request",
     "Response",
+    "View",
     "abort",
     "after_this_request",
     "copy_current_request_context",

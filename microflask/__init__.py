@@ -16,6 +16,7 @@ from .ctx import (
     has_request_context,
     request,
     session,
+    websocket,
 )
 from .exceptions import HTTPException
 from .helpers import (
@@ -67,4 +68,5 @@ __all__ = [
     "stream_template",
     "stream_template_string",
     "url_for",
+    "websocket",
 ]

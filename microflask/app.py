@@ -206,6 +206,8 @@ class MicroFlask(Scaffold):
         )
         if options:
             raise TypeError(f"Unknown route options: {', '.join(sorted(options))}")
+        if url_rule.websocket and view_func is not None and not is_async_callable(view_func):
+            raise TypeError(f"The websocket view {endpoint!r} must be an async function (async def).")
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
             if existing is not None and existing is not view_func:
@@ -273,7 +275,7 @@ class MicroFlask(Scaffold):
                         f"No view function for endpoint {rule.endpoint!r} (rule {rule.rule!r}). Pass"
                         " view_func to add_url_rule or decorate one with @app.endpoint(...)."
                     )
-                plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view)
+                plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None)
         self.url_map._index(False)
@@ -305,9 +307,10 @@ class MicroFlask(Scaffold):
             await self._dispatch(scope, receive, send, rule, values, None)
         elif kind == "lifespan":
             await self._lifespan(scope, receive, send)
-        elif kind == "websocket":  # no websocket routes yet: refuse the handshake (403)
-            await receive()
-            await send({"type": "websocket.close", "code": 1000})
+        elif kind == "websocket":
+            from .websockets import dispatch_websocket
+
+            await dispatch_websocket(self, scope, receive, send)
         else:
             raise RuntimeError(f"Unsupported ASGI scope type {kind!r}.")
 

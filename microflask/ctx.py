@@ -29,6 +29,7 @@ __all__ = [
     "has_request_context",
     "request",
     "session",
+    "websocket",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -63,6 +64,7 @@ class AppContext:
     (or plain ``with``); on exit the ``teardown_appcontext`` functions run."""
 
     request: Request | None = None
+    websocket: Any = None
     session: Any = None
     #: The request's worker thread for sync code (set for requests to sync views).
     lane: Any = None
@@ -241,7 +243,15 @@ def _get_session() -> Any:
     return ctx.session
 
 
+def _get_websocket() -> Any:
+    ctx = _cv_context.get(None)
+    if ctx is None or ctx.websocket is None:
+        raise RuntimeError("Working outside of websocket context: use websocket in a @websocket view or its hooks.")
+    return ctx.websocket
+
+
 current_app: MicroFlask = cast("MicroFlask", _Proxy(_get_app, "current_app"))
+websocket: Any = _Proxy(_get_websocket, "websocket")
 g: Any = _Proxy(_get_g, "g")
 request: Request = cast("Request", _Proxy(_get_request, "request"))
 session: Any = _Proxy(_get_session, "session")

@@ -73,7 +73,7 @@ def build_url(
 ) -> str:
     """``url_for`` for ``app``: relative inside a request, external (needs SERVER_NAME) outside."""
     ctx = current_context()
-    request = ctx.request if ctx is not None and ctx.app is app else None
+    request = (ctx.request or ctx.websocket) if ctx is not None and ctx.app is app else None
     if request is not None:
         if endpoint[:1] == ".":
             blueprint = request.blueprint

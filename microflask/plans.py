@@ -41,7 +41,9 @@ class EndpointPlan:
         "view_is_async",
     )
 
-    def __init__(self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None) -> None:
+    def __init__(
+        self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None, websocket: bool = False
+    ) -> None:
         # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
         parts = endpoint.split(".")[:-1] if endpoint else []
         outer_first: list[str | None] = [None] + [".".join(parts[: i + 1]) for i in range(len(parts))]
@@ -51,9 +53,13 @@ class EndpointPlan:
         self.view_is_async = view is None or is_async_callable(view)
         self.scopes = tuple(inner_first)
         self.preprocessors = hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
-        self.before = hooks([f for s in outer_first for f in app.before_request_funcs.get(s, ())])
-        self.after = hooks([f for s in inner_first for f in reversed(app.after_request_funcs.get(s, ()))])
-        teardown = [f for s in inner_first for f in reversed(app.teardown_request_funcs.get(s, ()))]
+        # A websocket endpoint runs the websocket hooks instead (as Quart).
+        before = app.before_websocket_funcs if websocket else app.before_request_funcs
+        after = app.after_websocket_funcs if websocket else app.after_request_funcs
+        teardown_funcs = app.teardown_websocket_funcs if websocket else app.teardown_request_funcs
+        self.before = hooks([f for s in outer_first for f in before.get(s, ())])
+        self.after = hooks([f for s in inner_first for f in reversed(after.get(s, ()))])
+        teardown = [f for s in inner_first for f in reversed(teardown_funcs.get(s, ()))]
         self.teardown = hooks(teardown + list(reversed(app.teardown_appcontext_funcs)))
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async

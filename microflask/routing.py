@@ -130,8 +130,8 @@ class Rule:
         self.rule = rule
         self.endpoint = endpoint
         self.websocket = websocket
-        methods = {m.upper() for m in (methods or (() if websocket else ("GET",)))}
-        if "GET" in methods:
+        methods = {"GET"} if websocket else {m.upper() for m in (methods or ("GET",))}
+        if "GET" in methods and not websocket:
             methods.add("HEAD")
         self.provide_automatic_options = provide_automatic_options and not websocket and "OPTIONS" not in methods
         if self.provide_automatic_options:

@@ -76,6 +76,9 @@ class Scaffold:
         self.before_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.after_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.teardown_request_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.before_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.after_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
+        self.teardown_websocket_funcs: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.url_value_preprocessors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.url_default_functions: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
         self.template_context_processors: dict[str | None, list[Callable[..., Any]]] = defaultdict(list)
@@ -181,6 +184,10 @@ class Scaffold:
         """``route(rule, methods=["PATCH"])``."""
         return self._method_route("PATCH", rule, options)
 
+    def websocket(self, rule: str, **options: Any) -> Callable[[T], T]:
+        """Decorate an async websocket view: ``@app.websocket("/ws")`` (see :mod:`microflask.websockets`)."""
+        return self.route(rule, websocket=True, **options)
+
     @setupmethod
     def endpoint(self, endpoint: str) -> Callable[[F], F]:
         """Attach a view to an endpoint registered by ``add_url_rule(rule, endpoint)`` alone."""
@@ -208,6 +215,24 @@ class Scaffold:
     def teardown_request(self, f: T) -> T:
         """Run ``f(exc)`` after the response is sent, even on errors (``exc`` is the unhandled one or None)."""
         self.teardown_request_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def before_websocket(self, f: T) -> T:
+        """Run ``f()`` before each websocket view; a non-None return value refuses the connection with it."""
+        self.before_websocket_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def after_websocket(self, f: T) -> T:
+        """Run ``f(response)`` after each websocket view (``response`` is None unless the view returned one)."""
+        self.after_websocket_funcs[None].append(f)
+        return f
+
+    @setupmethod
+    def teardown_websocket(self, f: T) -> T:
+        """Run ``f(exc)`` when a websocket connection ends, even on errors."""
+        self.teardown_websocket_funcs[None].append(f)
         return f
 
     @setupmethod

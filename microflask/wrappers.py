@@ -30,66 +30,21 @@ from .httputil import content_type_header, dump_cookie, parse_options_header, ro
 if TYPE_CHECKING:
     from .routing import Rule
 
-__all__ = ["ClientDisconnect", "Request", "Response"]
+__all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response"]
 
 T = TypeVar("T")
 _MISSING: Any = object()
 
 
-class Request(StarletteRequest):
-    """The incoming request. Sync attributes are computed on first use and cached."""
+class ConnectionAttributes:
+    """Flask's sync attributes of an HTTP request or a websocket, read from the ASGI scope."""
 
+    scope: Any
+    headers: Any
     #: Set by routing: the matched rule, and the values its converters produced.
     url_rule: Rule | None = None
     view_args: dict[str, Any] | None = None
-    #: The routing error (404/405/308) to raise instead of calling a view, if any.
-    routing_exception: Exception | None = None
 
-    def _limit(self, key: str) -> Any:
-        """A per-request override (``request.max_content_length = n``), else the app's config."""
-        override = self.__dict__.get(key)
-        if override is not None:
-            return override
-        ctx = current_context()
-        return ctx.app.config[key.upper()] if ctx is not None else None
-
-    @property
-    def max_content_length(self) -> int | None:
-        """The body limit in bytes (``MAX_CONTENT_LENGTH``); beyond it reading the body raises 413."""
-        return self._limit("max_content_length")  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self.__dict__["max_content_length"] = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The size limit of one non-file form field (``MAX_FORM_MEMORY_SIZE``); beyond it, 413."""
-        return self._limit("max_form_memory_size")  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self.__dict__["max_form_memory_size"] = value
-
-    @property
-    def max_form_parts(self) -> int | None:
-        """The most fields plus files a form may have (``MAX_FORM_PARTS``); beyond it, 413."""
-        return self._limit("max_form_parts")  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self.__dict__["max_form_parts"] = value
-
-    def __init__(self, scope: Any, receive: Any = empty_receive, send: Any = empty_send) -> None:
-        # Starlette's Request.__init__, inlined: this runs once per request.
-        self.scope = scope
-        self._receive = receive
-        self._send = send
-        self._stream_consumed = False
-        self._is_disconnected = False
-        self._form = None
-
-    # -- sync attributes --------------------------------------------------------------
     @cached_property
     def args(self) -> MultiDict:
         """The query string as a :class:`MultiDict` (first value wins; ``getlist`` for all)."""
@@ -181,6 +136,65 @@ class Request(StarletteRequest):
         parts = name.split(".")
         return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
 
+    @cached_property
+    def accept_mimetypes(self) -> Accept:
+        return Accept(self.headers.get("accept"))
+
+    @property
+    def user_agent(self) -> str:
+        return self.headers.get("user-agent", "")
+
+
+class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
+    """The incoming request. Sync attributes are computed on first use and cached."""
+
+    #: The routing error (404/405/308) to raise instead of calling a view, if any.
+    routing_exception: Exception | None = None
+
+    def _limit(self, key: str) -> Any:
+        """A per-request override (``request.max_content_length = n``), else the app's config."""
+        override = self.__dict__.get(key)
+        if override is not None:
+            return override
+        ctx = current_context()
+        return ctx.app.config[key.upper()] if ctx is not None else None
+
+    @property
+    def max_content_length(self) -> int | None:
+        """The body limit in bytes (``MAX_CONTENT_LENGTH``); beyond it reading the body raises 413."""
+        return self._limit("max_content_length")  # type: ignore[no-any-return]
+
+    @max_content_length.setter
+    def max_content_length(self, value: int | None) -> None:
+        self.__dict__["max_content_length"] = value
+
+    @property
+    def max_form_memory_size(self) -> int | None:
+        """The size limit of one non-file form field (``MAX_FORM_MEMORY_SIZE``); beyond it, 413."""
+        return self._limit("max_form_memory_size")  # type: ignore[no-any-return]
+
+    @max_form_memory_size.setter
+    def max_form_memory_size(self, value: int | None) -> None:
+        self.__dict__["max_form_memory_size"] = value
+
+    @property
+    def max_form_parts(self) -> int | None:
+        """The most fields plus files a form may have (``MAX_FORM_PARTS``); beyond it, 413."""
+        return self._limit("max_form_parts")  # type: ignore[no-any-return]
+
+    @max_form_parts.setter
+    def max_form_parts(self, value: int | None) -> None:
+        self.__dict__["max_form_parts"] = value
+
+    def __init__(self, scope: Any, receive: Any = empty_receive, send: Any = empty_send) -> None:
+        # Starlette's Request.__init__, inlined: this runs once per request.
+        self.scope = scope
+        self._receive = receive
+        self._send = send
+        self._stream_consumed = False
+        self._is_disconnected = False
+        self._form = None
+
     @property
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
@@ -209,14 +223,6 @@ class Request(StarletteRequest):
     def is_json(self) -> bool:
         mt = self.mimetype
         return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
-
-    @cached_property
-    def accept_mimetypes(self) -> Accept:
-        return Accept(self.headers.get("accept"))
-
-    @property
-    def user_agent(self) -> str:
-        return self.headers.get("user-agent", "")
 
     # -- the body ---------------------------------------------------------------------
     def _sync_or_async(self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any]) -> Any:

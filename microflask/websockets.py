@@ -1,0 +1,178 @@
+"""Websockets: ``@app.websocket(rule)`` views and the ``websocket`` object they use (Quart's API).
+
+::
+
+    @app.websocket("/echo")
+    async def echo():
+        await websocket.accept()
+        while True:
+            await websocket.send(await websocket.receive())
+
+``receive()`` and ``send()`` accept the connection first if the view has not. When the
+client goes away, ``receive()`` raises :class:`WebSocketDisconnect` (catch it to clean up).
+An ``abort()`` or error before the connection is accepted answers with an HTTP error
+response (ASGI's websocket denial response, where the server supports it; else a close).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from starlette.requests import HTTPConnection
+from starlette.websockets import WebSocket as StarletteWebSocket
+from starlette.websockets import WebSocketDisconnect, WebSocketState
+
+from .ctx import AppContext, _cv_context
+from .exceptions import HTTPException, InternalServerError, NotFound
+from .httputil import route_path
+from .wrappers import ConnectionAttributes
+
+if TYPE_CHECKING:
+    from starlette.responses import Response
+    from starlette.types import Receive, Scope, Send
+
+    from .app import MicroFlask
+    from .plans import EndpointPlan
+
+__all__ = ["WebSocketDisconnect", "Websocket", "WebsocketContext", "dispatch_websocket"]
+
+
+class Websocket(ConnectionAttributes, HTTPConnection):  # type: ignore[misc]
+    """A websocket connection, with Flask's sync attributes (``args``, ``path``, ``headers``...)."""
+
+    def __init__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        super().__init__(scope)
+        self._socket = StarletteWebSocket(scope, receive, send)
+
+    @property
+    def requested_subprotocols(self) -> list[str]:
+        return list(self.scope.get("subprotocols", []))
+
+    @property
+    def accepted(self) -> bool:
+        return self._socket.application_state is not WebSocketState.CONNECTING
+
+    @property
+    def closed(self) -> bool:
+        return self._socket.application_state is WebSocketState.DISCONNECTED
+
+    async def accept(self, subprotocol: str | None = None, headers: dict[str, str] | None = None) -> None:
+        """Accept the connection (optionally choosing a subprotocol and adding headers)."""
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()]
+        await self._socket.accept(subprotocol, raw)
+
+    async def receive(self) -> str | bytes:
+        """The next message, text or bytes. Raises :class:`WebSocketDisconnect` when the client left."""
+        if not self.accepted:
+            await self.accept()
+        message = await self._socket.receive()
+        if message["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(message.get("code", 1000), message.get("reason"))
+        text = message.get("text")
+        return text if text is not None else message.get("bytes", b"")
+
+    async def send(self, data: str | bytes) -> None:
+        """Send a text (str) or binary (bytes) message."""
+        if not self.accepted:
+            await self.accept()
+        if isinstance(data, str):
+            await self._socket.send({"type": "websocket.send", "text": data})
+        else:
+            await self._socket.send({"type": "websocket.send", "bytes": bytes(data)})
+
+    async def receive_json(self) -> Any:
+        """The next message parsed as JSON (with the app's JSON provider)."""
+        from .json import loads
+
+        return loads(await self.receive())
+
+    async def send_json(self, data: Any) -> None:
+        """Send ``data`` as a JSON text message."""
+        from .json import dumps
+
+        await self.send(dumps(data))
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        """Close the connection (before accepting it: refuse it)."""
+        await self._socket.close(code, reason)
+
+    def __aiter__(self) -> Websocket:
+        return self
+
+    async def __anext__(self) -> str | bytes:
+        try:
+            return await self.receive()
+        except WebSocketDisconnect:
+            raise StopAsyncIteration from None
+
+    async def _refuse(self, response: Response) -> None:
+        """Answer the handshake with an HTTP response, or close if the server cannot."""
+        if "websocket.http.response" in self.scope.get("extensions", {}):
+            await self._socket.send_denial_response(response)
+        else:
+            await self.close(1008 if response.status_code < 500 else 1011)
+
+
+class WebsocketContext(AppContext):
+    """The context of one websocket connection: ``current_app``, ``g`` and ``websocket``."""
+
+    def __init__(self, app: MicroFlask, websocket: Websocket) -> None:
+        super().__init__(app)
+        self.websocket = websocket
+
+
+async def dispatch_websocket(app: MicroFlask, scope: Scope, receive: Receive, send: Send) -> None:
+    """Handle one websocket connection: route it, run its hooks and view, close it."""
+    socket = Websocket(scope, receive, send)
+    try:
+        rule, values = app.url_map.match(route_path(scope), "GET", websocket=True)
+    except HTTPException:
+        await socket._refuse(app.response_class("Not Found", 404))
+        return
+    socket.url_rule, socket.view_args = rule, values
+    plan: EndpointPlan = rule.plan
+    ctx = WebsocketContext(app, socket)
+    token = _cv_context.set(ctx)
+    error: BaseException | None = None
+    try:
+        rv = None
+        try:
+            for func, is_async in plan.before:
+                rv = await app._call(ctx, func, is_async)
+                if rv is not None:
+                    break
+            if rv is None:
+                assert plan.view is not None
+                rv = await plan.view(**values)
+        except WebSocketDisconnect:
+            pass  # the client left; nothing to answer
+        except HTTPException as e:
+            rv = await _handled(app, ctx, plan, e)
+        except Exception as e:
+            error = e
+            app.log_exception(e)
+            rv = InternalServerError(original_exception=e)
+        response = None if rv is None else app.make_response(rv)
+        for func, is_async in plan.after:
+            response = await app._call(ctx, func, is_async, response)
+        if not socket.accepted:
+            await socket._refuse(response if response is not None else app.make_response(NotFound()))
+        elif not socket.closed:
+            await socket.close(1011 if error is not None else 1000)
+    finally:
+        for func, is_async in plan.teardown:
+            try:
+                await app._call(ctx, func, is_async, error)
+            except Exception:
+                app.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
+        _cv_context.reset(token)
+
+
+async def _handled(app: MicroFlask, ctx: WebsocketContext, plan: EndpointPlan, e: HTTPException) -> Any:
+    """An HTTP error in a websocket view: its error handler's answer, or the error itself."""
+    handler = app._find_error_handler(e, plan.scopes)
+    if handler is None:
+        return e
+    from .concurrency import is_async_callable
+
+    return await app._call(ctx, handler, is_async_callable(handler), e)

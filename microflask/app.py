@@ -31,11 +31,12 @@ from .ctx import AppContext, RequestContext, _AppCtxGlobals, _cv_context, curren
 from .exceptions import HTTPException, InternalServerError, MethodNotAllowed, NotFound, RequestRedirect
 from .httputil import route_path
 from .json import DefaultJSONProvider, JSONProvider
+from .lifespan import BackgroundTasks, Mounts, run_lifespan
 from .logging import create_logger
-from .plans import EndpointPlan
+from .plans import EndpointPlan, RuleEndpoint
 from .routing import Map, Rule, RuleRoute
-from .scaffold import Scaffold, setupmethod
-from .sessions import SecureCookieSessionInterface, SessionInterface
+from .scaffold import Scaffold, default_instance_path, setupmethod
+from .sessions import SecureCookieSessionInterface, SessionInterface, open_session_before_view
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
@@ -47,18 +48,6 @@ if TYPE_CHECKING:
 __all__ = ["MicroFlask"]
 
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
-
-
-class _RuleEndpoint:
-    """The ASGI app of one rule's Starlette route: dispatches with Starlette's path params."""
-
-    def __init__(self, app: MicroFlask, rule: Rule) -> None:
-        self.app = app
-        self.rule = rule
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.app._ensure_setup()
-        await self.app._dispatch(scope, receive, send, self.rule, dict(scope.get("path_params", {})), None)
 
 
 class MicroFlask(Scaffold):
@@ -86,7 +75,9 @@ class MicroFlask(Scaffold):
         root_path: str | None = None,
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
-        self.instance_path = instance_path if instance_path is not None else self._default_instance_path()
+        self.instance_path = (
+            instance_path if instance_path is not None else default_instance_path(self.import_name, self.root_path)
+        )
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path, self.default_config
         )
@@ -95,6 +86,8 @@ class MicroFlask(Scaffold):
         self.router = Router(routes=[])
         self.extensions: dict[str, Any] = {}
         self.blueprints: dict[str, Blueprint] = {}
+        self.mounts = Mounts()
+        self.background_tasks = BackgroundTasks(self)
         self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
         self.before_serving_funcs: list[Callable[..., Any]] = []
         self.after_serving_funcs: list[Callable[..., Any]] = []
@@ -110,13 +103,6 @@ class MicroFlask(Scaffold):
             )
 
     # -- identity, config, logging ----------------------------------------------------
-    def _default_instance_path(self) -> str:
-        """``instance/`` beside the app's module, or beside its package's folder (as Flask)."""
-        module = sys.modules.get(self.import_name)
-        is_package = module is not None and hasattr(module, "__path__")
-        base = os.path.dirname(self.root_path) if is_package else self.root_path
-        return os.path.join(base, "instance")
-
     @functools.cached_property
     def name(self) -> str:  # type: ignore[override]
         """The import name, or the script's name when run as ``__main__``."""
@@ -214,7 +200,7 @@ class MicroFlask(Scaffold):
                 raise AssertionError(f"View function mapping is overwriting an existing endpoint function: {endpoint}")
             self.view_functions[endpoint] = view_func
         self.url_map.add(url_rule)
-        self.router.routes.append(RuleRoute(url_rule, _RuleEndpoint(self, url_rule), view_func))
+        self.router.routes.append(RuleRoute(url_rule, RuleEndpoint(self, url_rule), view_func))
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
@@ -302,15 +288,20 @@ class MicroFlask(Scaffold):
             try:
                 rule, values = self.url_map.match(path, scope["method"], scope.get("query_string", b""))
             except _ROUTING_ERRORS as e:
-                await self._dispatch(scope, receive, send, None, None, e)
+                mounted = self.mounts.find(scope, path) if isinstance(e, NotFound) else None
+                if mounted is not None:
+                    await mounted(scope, receive, send)
+                else:
+                    await self._dispatch(scope, receive, send, None, None, e)
                 return
             await self._dispatch(scope, receive, send, rule, values, None)
         elif kind == "lifespan":
-            await self._lifespan(scope, receive, send)
+            await run_lifespan(self, scope, receive, send)
         elif kind == "websocket":
             from .websockets import dispatch_websocket
 
-            await dispatch_websocket(self, scope, receive, send)
+            mounted = self.mounts.find(scope, route_path(scope))
+            await (mounted or functools.partial(dispatch_websocket, self))(scope, receive, send)
         else:
             raise RuntimeError(f"Unsupported ASGI scope type {kind!r}.")
 
@@ -356,6 +347,8 @@ class MicroFlask(Scaffold):
                 error = e
                 response = await self._handle_exception(ctx, plan, e)
             await _responses.send(response, scope, receive, send, self)
+            if ctx.background_jobs:
+                await self.background_tasks.run_after_response(ctx.background_jobs)
         except Exception as e:
             error = error or e
             raise
@@ -368,7 +361,7 @@ class MicroFlask(Scaffold):
         try:
             rv = None
             if not self.session_interface.opens_lazily:
-                await self._open_session(ctx)
+                await open_session_before_view(self, ctx)
             for func, is_async in plan.preprocessors:
                 await self._call(ctx, func, is_async, request.endpoint, request.view_args)
             for func, is_async in plan.before:
@@ -528,27 +521,21 @@ class MicroFlask(Scaffold):
 
         return make_test_request_context(self, *args, **kwargs)
 
-    def _open_session_now(self, ctx: RequestContext) -> Any:
-        """Open the session on first use (interfaces that need no I/O, like the cookie one)."""
-        interface = self.session_interface
-        if not interface.opens_lazily:
-            raise RuntimeError(f"{type(interface).__name__} opens sessions before the view; none is open here.")
-        assert ctx.request is not None
-        session = interface.open_session_sync(self, ctx.request)
-        return session if session is not None else interface.make_null_session(self)
+    # -- mounts and background tasks ---------------------------------------------------
+    @setupmethod
+    def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:
+        """Serve any ASGI app (a Starlette app, another MicroFlask app) below ``path``.
 
-    async def _open_session(self, ctx: RequestContext) -> None:
-        """Open the session before the view, for interfaces that must do I/O (a server-side store)."""
-        interface = self.session_interface
-        assert ctx.request is not None
-        session = await interface.open_session(self, ctx.request)
-        ctx.session = session if session is not None else interface.make_null_session(self)
+        Its lifespan runs with this app's; ``url_for("name:endpoint")`` builds URLs into a mounted
+        MicroFlask app. The app's own routes take precedence over mounts.
+        """
+        self.mounts.add(path, app, name)
 
-    # -- lifespan -----------------------------------------------------------------------
-    async def _lifespan(self, scope: Scope, receive: Receive, send: Send) -> None:
-        from .lifespan import run_lifespan
-
-        await run_lifespan(self, scope, receive, send)
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) after the current response is sent, in its
+        own app context; errors are logged. Pending tasks are awaited (bounded by
+        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``) at shutdown, before ``after_serving``."""
+        self.background_tasks.add(func, args, kwargs)
 
     # -- command line ------------------------------------------------------------------
     @functools.cached_property

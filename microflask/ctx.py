@@ -121,6 +121,8 @@ class RequestContext(AppContext):
         self.session = None
         #: The flashed messages, once get_flashed_messages() took them from the session.
         self.flashes: list[tuple[str, Any]] | None = None
+        #: Background tasks to start once the response went out (app.add_background_task).
+        self.background_jobs: list[Callable[[], Any]] = []
         self.after_request_functions: list[Callable[[Response], Any]] = []
 
 
@@ -239,7 +241,9 @@ def _get_request() -> Request:
 def _get_session() -> Any:
     ctx = _lookup_request_context()
     if ctx.session is None:
-        ctx.session = ctx.app._open_session_now(cast(RequestContext, ctx))
+        from .sessions import open_session_lazily
+
+        ctx.session = open_session_lazily(ctx.app, cast(RequestContext, ctx))
     return ctx.session
 
 

@@ -96,8 +96,13 @@ def build_url(
     if scheme is not None and not external:
         raise ValueError("When specifying '_scheme', '_external' must be True.")
     values = dict(values)
-    app.inject_url_defaults(endpoint, values)
-    url = quote(root, safe="/%") + app.url_map.build(endpoint, values, method)
+    if ":" in endpoint:  # "name:endpoint" builds into the MicroFlask app mounted as name
+        mount_name, _, endpoint = endpoint.partition(":")
+        path = app.mounts.build(mount_name, endpoint, values, method)
+    else:
+        app.inject_url_defaults(endpoint, values)
+        path = app.url_map.build(endpoint, values, method)
+    url = quote(root, safe="/%") + path
     if external:
         url = f"{scheme or default_scheme}://{host}{url}"
     if anchor is not None:

@@ -13,10 +13,13 @@ from typing import TYPE_CHECKING, Any
 from .concurrency import is_async_callable
 
 if TYPE_CHECKING:
+    from starlette.types import Receive, Scope, Send
+
     from .app import MicroFlask
     from .ctx import AppContext
+    from .routing import Rule
 
-__all__ = ["EndpointPlan", "Hook", "hooks", "run_teardown", "run_teardown_sync", "teardown_hooks"]
+__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "run_teardown", "run_teardown_sync", "teardown_hooks"]
 
 Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 
@@ -90,3 +93,15 @@ def run_teardown_sync(app: MicroFlask, ctx: AppContext, exc: BaseException | Non
                 " 'async with' (not 'with') so it can be awaited."
             )
         func(exc)
+
+
+class RuleEndpoint:
+    """The ASGI app of one rule's Starlette route: dispatches with Starlette's path params."""
+
+    def __init__(self, app: MicroFlask, rule: Rule) -> None:
+        self.app = app
+        self.rule = rule
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self.app._ensure_setup()
+        await self.app._dispatch(scope, receive, send, self.rule, dict(scope.get("path_params", {})), None)

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from .exceptions import HTTPException, default_exceptions
 
-__all__ = ["Scaffold", "get_root_path", "setupmethod"]
+__all__ = ["Scaffold", "default_instance_path", "get_root_path", "setupmethod"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T", bound=Callable[..., Any])
@@ -50,6 +50,13 @@ def get_root_path(import_name: str) -> str:
     if spec is None or not spec.origin or spec.origin in ("built-in", "namespace"):
         return os.getcwd()
     return os.path.dirname(os.path.abspath(spec.origin))
+
+
+def default_instance_path(import_name: str, root_path: str) -> str:
+    """``instance/`` beside the app's module, or beside its package's folder (as Flask)."""
+    module = sys.modules.get(import_name)
+    is_package = module is not None and hasattr(module, "__path__")
+    return os.path.join(os.path.dirname(root_path) if is_package else root_path, "instance")
 
 
 class Scaffold:

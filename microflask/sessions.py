@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from .app import MicroFlask
+    from .ctx import RequestContext
     from .wrappers import Request
 
 __all__ = [
@@ -33,6 +34,8 @@ __all__ = [
     "SessionInterface",
     "SessionMixin",
     "TaggedJSONSerializer",
+    "open_session_before_view",
+    "open_session_lazily",
 ]
 
 
@@ -345,6 +348,24 @@ class SecureCookieSessionInterface(SessionInterface):
         self.set_cookie(
             app, response, value if isinstance(value, str) else value.decode(), self.get_expiration_time(app, session)
         )
+
+
+def open_session_lazily(app: MicroFlask, ctx: RequestContext) -> Any:
+    """Open the session on first use (interfaces that need no I/O, like the cookie one)."""
+    interface = app.session_interface
+    if not interface.opens_lazily:
+        raise RuntimeError(f"{type(interface).__name__} opens sessions before the view; none is open here.")
+    assert ctx.request is not None
+    session = interface.open_session_sync(app, ctx.request)
+    return session if session is not None else interface.make_null_session(app)
+
+
+async def open_session_before_view(app: MicroFlask, ctx: RequestContext) -> None:
+    """Open the session before the view, for interfaces that must do I/O (a server-side store)."""
+    interface = app.session_interface
+    assert ctx.request is not None
+    session = await interface.open_session(app, ctx.request)
+    ctx.session = session if session is not None else interface.make_null_session(app)
 
 
 def _vary_cookie(response: Response) -> None:

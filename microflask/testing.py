@@ -8,17 +8,16 @@ and exit, and return responses with Flask's names (``data``, ``json``, ``get_jso
 from __future__ import annotations
 
 import json as _json
-import math
 from collections.abc import Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
-import anyio
 import httpx2
 from starlette.testclient import TestClient as StarletteTestClient
 
 from .ctx import RequestContext
+from .lifespan import LifespanDriver
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
@@ -126,7 +125,7 @@ class AsyncTestClient(httpx2.AsyncClient):
     ) -> None:
         self.application = app
         self._lifespan_state: dict[str, Any] = {}
-        self._lifespan = Lifespan(app, self._lifespan_state)
+        self._lifespan = LifespanDriver(app, self._lifespan_state)
         transport = httpx2.ASGITransport(app=self._with_state, client=("127.0.0.1", 50000))
         super().__init__(transport=transport, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
 
@@ -155,49 +154,6 @@ class AsyncTestClient(httpx2.AsyncClient):
             await self._lifespan.__aexit__(exc_type, exc, tb)
         finally:
             await super().__aexit__(exc_type, exc, tb)
-
-
-class Lifespan:
-    """Drive an ASGI app's lifespan: ``async with Lifespan(app):`` = startup ... shutdown."""
-
-    def __init__(self, app: Any, state: dict[str, Any] | None = None) -> None:
-        self.app = app
-        self.state = state if state is not None else {}
-
-    async def __aenter__(self) -> Lifespan:
-        self._to_app, self._app_receive = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
-        self._app_send, self._from_app = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
-        self._task_group = anyio.create_task_group()
-        await self._task_group.__aenter__()
-        scope = {"type": "lifespan", "asgi": {"version": "3.0", "spec_version": "2.0"}, "state": self.state}
-        self._task_group.start_soon(self._run, scope)
-        await self._to_app.send({"type": "lifespan.startup"})
-        await self._expect("lifespan.startup.complete")
-        return self
-
-    async def _run(self, scope: dict[str, Any]) -> None:
-        try:
-            await self.app(scope, self._app_receive.receive, self._app_send.send)
-        except BaseException:
-            pass  # the failure was reported through lifespan.*.failed and is raised by _expect
-        finally:
-            await self._app_send.send({"type": "lifespan.ended"})
-
-    async def _expect(self, wanted: str) -> None:
-        message: Message = await self._from_app.receive()
-        if message["type"] != wanted:
-            await self._close()
-            raise RuntimeError(f"The app's lifespan failed: {message.get('message', message['type'])}")
-
-    async def _close(self) -> None:
-        await self._task_group.__aexit__(None, None, None)
-        for stream in (self._to_app, self._app_receive, self._app_send, self._from_app):
-            stream.close()
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        await self._to_app.send({"type": "lifespan.shutdown"})
-        await self._expect("lifespan.shutdown.complete")
-        await self._close()
 
 
 def make_test_request_context(

@@ -27,6 +27,7 @@ from .helpers import (
     redirect,
     send_file,
     send_from_directory,
+    stream_with_context,
     url_for,
 )
 from .json import jsonify
@@ -67,6 +68,7 @@ __all__ = [
     "session",
     "stream_template",
     "stream_template_string",
+    "stream_with_context",
     "url_for",
     "websocket",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 import mimetypes
 import os
@@ -33,6 +34,7 @@ __all__ = [
     "safe_join",
     "send_file",
     "send_from_directory",
+    "stream_with_context",
     "url_for",
 ]
 
@@ -345,3 +347,48 @@ def send_from_directory(directory: str | os.PathLike[str], path: str, **kwargs: 
 
         raise NotFound()
     return send_file(joined, **kwargs)
+
+
+def stream_with_context(generator_or_function: Any) -> Any:
+    """Keep the current request's context around a (sync or async) generator, for the whole
+    time it is iterated, also after the view returned. As a decorator on a generator
+    function, or called on a generator object."""
+    from .ctx import _cv_context, _lookup_request_context
+
+    if callable(generator_or_function) and not hasattr(generator_or_function, "__next__"):
+        func = generator_or_function
+
+        @functools.wraps(func)
+        def decorated(*args: Any, **kwargs: Any) -> Any:
+            return stream_with_context(func(*args, **kwargs))
+
+        return decorated
+    ctx = _lookup_request_context()
+    source = generator_or_function
+    if hasattr(source, "__anext__"):
+
+        async def async_steps() -> Any:
+            while True:
+                token = _cv_context.set(ctx)
+                try:
+                    item = await source.__anext__()
+                except StopAsyncIteration:
+                    return
+                finally:
+                    _cv_context.reset(token)
+                yield item
+
+        return async_steps()
+
+    def steps() -> Iterator[Any]:
+        while True:
+            token = _cv_context.set(ctx)
+            try:
+                item = next(source)
+            except StopIteration:
+                return
+            finally:
+                _cv_context.reset(token)
+            yield item
+
+    return steps()

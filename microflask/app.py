@@ -119,6 +119,11 @@ class MicroFlask(Scaffold):
     @debug.setter
     def debug(self, value: bool) -> None:
         self.config["DEBUG"] = value
+        if "jinja_env" in self.__dict__ and self.config["TEMPLATES_AUTO_RELOAD"] is None:
+            # As Flask: debug mode reloads changed templates (in the async twin too, if made).
+            for env in (self.jinja_env, getattr(self.jinja_env, "async_twin", None)):
+                if env is not None:
+                    env.auto_reload = value
 
     @property
     def permanent_session_lifetime(self) -> timedelta:

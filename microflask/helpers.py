@@ -330,8 +330,11 @@ def _send_file_object(file: IO[bytes], mimetype: str | None, as_attachment: bool
         return current_app.response_class(file.getvalue(), headers=headers, mimetype=mimetype)
 
     def chunks() -> Iterator[bytes]:
-        while chunk := file.read(65536):
-            yield chunk
+        try:
+            while chunk := file.read(65536):
+                yield chunk
+        finally:
+            file.close()  # as Werkzeug: the file was handed over with the response
 
     return StreamedResponse(chunks(), headers=headers, media_type=mimetype)
 

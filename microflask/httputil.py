@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.cookies
+import unicodedata
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http import HTTPStatus
@@ -129,7 +130,14 @@ def content_disposition(filename: str | None, as_attachment: bool) -> str:
         return f'{kind}; filename="{filename}"'
     from urllib.parse import quote
 
-    fallback = filename.encode("ascii", "ignore").decode().replace('"', "").replace("\\", "").replace("\r", "")
+    fallback = (
+        unicodedata.normalize("NFKD", filename)
+        .encode("ascii", "ignore")
+        .decode()
+        .replace('"', "")
+        .replace("\\", "")
+        .replace("\r", "")
+    )
     fallback = fallback.replace("\n", "") or "download"
     return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 

@@ -75,7 +75,8 @@ class Scaffold:
         self.import_name = import_name
         self.root_path = root_path if root_path is not None else get_root_path(import_name)
         self.static_folder = os.path.join(self.root_path, static_folder) if static_folder is not None else None
-        self._static_url_path = static_url_path
+        self._static_url_path: str | None = None
+        self.static_url_path = static_url_path
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None
         #: endpoint -> view function
         self.view_functions: dict[str, Callable[..., Any]] = {}

@@ -11,6 +11,7 @@ result directly instead of an awaitable.
 
 from __future__ import annotations
 
+import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -19,7 +20,7 @@ import jinja2
 from markupsafe import Markup
 
 from .concurrency import is_async_callable, on_event_loop
-from .ctx import current_context, g, request, session
+from .ctx import _Proxy, current_context, g, request, session
 
 if TYPE_CHECKING:
     from .app import MicroFlask
@@ -138,9 +139,31 @@ def needs_async(app: MicroFlask) -> bool:
         env = app.jinja_env
         callables = [*env.filters.values(), *env.tests.values(), *env.globals.values()]
         callables += [f for funcs in app.template_context_processors.values() for f in funcs]
-        cached = any(callable(f) and is_async_callable(f) for f in callables)
+        # The request/session/g proxies are skipped: outside a request, touching them raises.
+        cached = any(type(f) is not _Proxy and callable(f) and is_async_callable(f) for f in callables)
         app._templates_need_async = cached
     return cached
+
+
+def _async_values(values: dict[str, Any]) -> bool:
+    """Whether a context value is async: an async function, an awaitable, an async iterable, or
+    an object with async methods (checked once per type). Then the render is async from the start."""
+    for value in values.values():
+        kind = type(value)
+        if kind in _PLAIN_OUTPUT or kind is dict or kind is list or kind is tuple or kind is _Proxy:
+            continue
+        if inspect.isawaitable(value) or hasattr(value, "__aiter__") or (callable(value) and is_async_callable(value)):
+            return True
+        if _has_async_methods(kind):
+            return True
+    return False
+
+
+@functools.lru_cache(maxsize=512)
+def _has_async_methods(kind: Any) -> bool:
+    return any(
+        inspect.iscoroutinefunction(getattr(kind, name, None)) for name in dir(kind) if not name.startswith("__")
+    )
 
 
 async def _context(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
@@ -191,20 +214,27 @@ def _from_string(env: jinja2.Environment, source: str) -> jinja2.Template:
 
 async def _render(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
     values = await _context(app, context)
-    if not needs_async(app):
+    if not needs_async(app) and not _async_values(values):
         try:
             return _template(app.jinja_env, name, source).render(values)  # type: ignore[no-any-return]
-        except _AwaitableInSyncRender:
+        except _AwaitableInSyncRender:  # an async value deeper down: the async compilation handles it
             pass
     return await _template(async_twin(app), name, source).render_async(values)  # type: ignore[no-any-return]
 
 
 def _render_sync(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
-    if needs_async(app):
-        import anyio.from_thread
+    """A render from sync code (a ``def`` view): plain Jinja, or the event loop when async is in play."""
+    if not needs_async(app) and not _async_values(context):
+        try:
+            return _template(app.jinja_env, name, source).render(_context_sync(app, context))  # type: ignore[no-any-return]
+        except _AwaitableInSyncRender:
+            pass
+    import anyio.from_thread
 
+    try:
         return anyio.from_thread.run(_render, app, name, source, context)
-    return _template(app.jinja_env, name, source).render(_context_sync(app, context))  # type: ignore[no-any-return]
+    except anyio.NoEventLoopError:
+        raise RuntimeError("This template needs async rendering: render it with 'await' in async code.") from None
 
 
 def _current_app() -> MicroFlask:

@@ -11,7 +11,6 @@ result directly instead of an awaitable.
 
 from __future__ import annotations
 
-import functools
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any
@@ -159,11 +158,16 @@ def _async_values(values: dict[str, Any]) -> bool:
     return False
 
 
-@functools.lru_cache(maxsize=512)
-def _has_async_methods(kind: Any) -> bool:
-    return any(
-        inspect.iscoroutinefunction(getattr(kind, name, None)) for name in dir(kind) if not name.startswith("__")
-    )
+_ASYNC_METHODS: dict[type, bool] = {}
+
+
+def _has_async_methods(kind: type) -> bool:
+    """Whether instances of ``kind`` have async methods (worked out once per type)."""
+    found = _ASYNC_METHODS.get(kind)
+    if found is None:
+        names = [name for name in dir(kind) if not name.startswith("__")]
+        found = _ASYNC_METHODS[kind] = any(inspect.iscoroutinefunction(getattr(kind, n, None)) for n in names)
+    return found
 
 
 async def _context(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from starlette.routing import Router
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
 __all__ = ["MicroFlask"]
 
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
+_PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
 
 
 class MicroFlask(Scaffold):
@@ -61,6 +63,8 @@ class MicroFlask(Scaffold):
     default_config = DEFAULT_CONFIG
     #: Loads and saves ``session``; the default keeps it in a signed cookie.
     session_interface: SessionInterface = SecureCookieSessionInterface()
+    #: Set by a test client inside ``with client:``: receives each request's finished context.
+    _context_sink: Callable[[RequestContext], None] | None = None
     #: Whether an async filter/test/global/context processor is registered (see templating.py).
     _templates_need_async: bool | None = None
 
@@ -340,6 +344,8 @@ class MicroFlask(Scaffold):
                 await self._handle(ctx, plan, scope, receive, send)
         finally:
             _cv_context.reset(token)
+            if self._context_sink is not None:
+                self._context_sink(ctx)
 
     async def _handle(
         self, ctx: RequestContext, plan: EndpointPlan, scope: Scope, receive: Receive, send: Send
@@ -389,8 +395,16 @@ class MicroFlask(Scaffold):
         assert view is not None
         view_args = request.view_args or {}
         if plan.view_is_async:
-            return await view(**view_args)
-        return await ctx.lane.run(functools.partial(view, **view_args))
+            rv = view(**view_args)
+        else:
+            rv = await ctx.lane.run(functools.partial(view, **view_args))
+        # An awaitable result is awaited: an async view, a Flask-style sync decorator around one,
+        # or a helper returned without "await" (return render_template(...)).
+        while type(rv) is CoroutineType:
+            rv = await rv
+        if type(rv) not in _PLAIN_RESULTS and inspect.isawaitable(rv):
+            rv = await rv
+        return rv
 
     @staticmethod
     async def _call(ctx: AppContext, func: Callable[..., Any], is_async: bool, *args: Any) -> Any:

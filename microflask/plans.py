@@ -7,6 +7,7 @@ request path then just walks these tuples.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -53,7 +54,9 @@ class EndpointPlan:
         inner_first = outer_first[::-1]
         self.endpoint = endpoint
         self.view = view
-        self.view_is_async = view is None or is_async_callable(view)
+        # A sync decorator written for Flask (functools.wraps) around an async view counts as async:
+        # it runs on the event loop and the coroutine it returns is awaited.
+        self.view_is_async = view is None or is_async_callable(view) or is_async_callable(inspect.unwrap(view))
         self.scopes = tuple(inner_first)
         self.preprocessors = hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
         # A websocket endpoint runs the websocket hooks instead (as Quart).

@@ -8,7 +8,9 @@ and exit, and return responses with Flask's names (``data``, ``json``, ``get_jso
 from __future__ import annotations
 
 import json as _json
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping
+from contextlib import asynccontextmanager, contextmanager
+from contextvars import Token
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
@@ -16,7 +18,7 @@ from urllib.parse import urlencode, urlsplit
 import httpx2
 from starlette.testclient import TestClient as StarletteTestClient
 
-from .ctx import RequestContext
+from .ctx import RequestContext, _cv_context
 from .lifespan import LifespanDriver
 
 if TYPE_CHECKING:
@@ -72,12 +74,84 @@ class TestResponse(httpx2.Response):
         return self.get_json()
 
 
-def _raw_data_as_content(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Flask's ``client.post(url, data=b"...")``: raw bytes or text in ``data`` is the body."""
+def _flask_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Flask's request arguments in httpx terms: raw bytes or text in ``data`` is the body,
+    ``query_string`` is ``params``."""
     data = kwargs.get("data")
     if isinstance(data, bytes | str) and kwargs.get("content") is None:
         kwargs["content"] = kwargs.pop("data")
+    if "query_string" in kwargs:
+        query = kwargs.pop("query_string")
+        kwargs["params"] = query.decode("latin-1") if isinstance(query, bytes) else query
     return kwargs
+
+
+def _verb(method: str) -> Any:
+    def call(self: Any, url: Any, **kwargs: Any) -> Any:
+        return self.request(method, url, **kwargs)
+
+    call.__name__ = method.lower()
+    call.__doc__ = f"Send a {method} request (httpx's arguments, plus Flask's data= and query_string=)."
+    return call
+
+
+def _async_verb(method: str) -> Any:
+    async def call(self: Any, url: Any, **kwargs: Any) -> Any:
+        return await self.request(method, url, **kwargs)
+
+    call.__name__ = method.lower()
+    call.__doc__ = f"Send a {method} request (httpx's arguments, plus Flask's data= and query_string=)."
+    return call
+
+
+class _KeptContext:
+    """Flask's ``with client:``: the last request's context stays active in the test (``request``,
+    ``session``, ``g``) until the next request or the end of the block. Its teardown functions
+    have already run."""
+
+    def __init__(self, app: MicroFlask) -> None:
+        self.app = app
+        self.last: RequestContext | None = None
+        self.token: Token[Any] | None = None
+
+    def start(self) -> None:
+        self.app._context_sink = self._keep
+
+    def _keep(self, ctx: RequestContext) -> None:
+        self.last = ctx
+
+    def push(self) -> None:
+        if self.last is not None and self.app._context_sink == self._keep:
+            self.token = _cv_context.set(self.last)
+            self.last = None
+
+    def release(self) -> None:
+        if self.token is not None:
+            try:
+                _cv_context.reset(self.token)
+            except ValueError:  # set in another context (a different thread or task): just drop it
+                pass
+            self.token = None
+
+    def stop(self) -> None:
+        self.release()
+        if self.app._context_sink == self._keep:
+            self.app._context_sink = None
+
+
+def _session_cookie_jar_update(client: httpx2.Client | httpx2.AsyncClient, response: Any) -> None:
+    """Copy the Set-Cookie headers of ``response`` into the client's cookie jar."""
+    for header in response.headers.getlist("set-cookie"):
+        name, _, rest = header.partition("=")
+        value = rest.split(";", 1)[0]
+        client.cookies.delete(name)
+        if "max-age=0" not in header.lower():
+            client.cookies.set(name, value)
+
+
+def _cookie_header(client: httpx2.Client | httpx2.AsyncClient) -> dict[str, str]:
+    cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
+    return {"cookie": cookies} if cookies else {}
 
 
 def _as_test_response(response: httpx2.Response) -> TestResponse:
@@ -100,16 +174,51 @@ class TestClient(StarletteTestClient):
         kwargs.setdefault("raise_server_exceptions", True)
         super().__init__(app, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
         self.application = app
-
-    def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return super().request(method, url, **_raw_data_as_content(kwargs))  # type: ignore[return-value]
+        self._kept = _KeptContext(app)
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return _as_test_response(super().send(request, **kwargs))
 
+    def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        self._kept.release()
+        response = super().request(method, url, **_flask_arguments(kwargs))
+        self._kept.push()
+        return response  # type: ignore[return-value]
+
+    get = _verb("GET")
+    post = _verb("POST")
+    put = _verb("PUT")
+    patch = _verb("PATCH")
+    delete = _verb("DELETE")
+    head = _verb("HEAD")
+    options = _verb("OPTIONS")
+
     def __enter__(self) -> TestClient:
         super().__enter__()
+        self._kept.start()
         return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._kept.stop()
+        super().__exit__(*exc_info)
+
+    @contextmanager
+    def session_transaction(self, path: str = "/", **kwargs: Any) -> Iterator[Any]:
+        """Open the session the client's cookies carry, to read or change it before a request:
+        ``with client.session_transaction() as session: session["user_id"] = 1``."""
+        app = self.application
+        interface = app.session_interface
+        ctx = app.test_request_context(path, headers=_cookie_header(self), **kwargs)
+        with ctx:
+            assert ctx.request is not None
+            session = _finish(interface.open_session(app, ctx.request))
+            if session is None:
+                raise RuntimeError("The session interface did not open a session (is SECRET_KEY set?).")
+            yield session
+            response = app.response_class()
+            if not interface.is_null_session(session):
+                _finish(interface.save_session(app, session, response))
+        _session_cookie_jar_update(self, response)
 
 
 class AsyncTestClient(httpx2.AsyncClient):
@@ -124,6 +233,7 @@ class AsyncTestClient(httpx2.AsyncClient):
         self, app: MicroFlask, base_url: str = BASE_URL, follow_redirects: bool = False, **kwargs: Any
     ) -> None:
         self.application = app
+        self._kept = _KeptContext(app)
         self._lifespan_state: dict[str, Any] = {}
         self._lifespan = LifespanDriver(app, self._lifespan_state)
         transport = httpx2.ASGITransport(app=self._with_state, client=("127.0.0.1", 50000))
@@ -134,14 +244,43 @@ class AsyncTestClient(httpx2.AsyncClient):
         await self.application(scope, receive, send)
 
     async def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return await super().request(method, url, **_raw_data_as_content(kwargs))  # type: ignore[return-value]
+        self._kept.release()
+        response = await super().request(method, url, **_flask_arguments(kwargs))
+        self._kept.push()
+        return response  # type: ignore[return-value]
+
+    @asynccontextmanager
+    async def session_transaction(self, path: str = "/", **kwargs: Any) -> AsyncIterator[Any]:
+        """``async with client.session_transaction() as session:``: see :meth:`TestClient.session_transaction`."""
+        app = self.application
+        interface = app.session_interface
+        ctx = app.test_request_context(path, headers=_cookie_header(self), **kwargs)
+        async with ctx:
+            assert ctx.request is not None
+            session = await interface.open_session(app, ctx.request)
+            if session is None:
+                raise RuntimeError("The session interface did not open a session (is SECRET_KEY set?).")
+            yield session
+            response = app.response_class()
+            if not interface.is_null_session(session):
+                await interface.save_session(app, session, response)
+        _session_cookie_jar_update(self, response)
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return _as_test_response(await super().send(request, **kwargs))
 
+    get = _async_verb("GET")
+    post = _async_verb("POST")
+    put = _async_verb("PUT")
+    patch = _async_verb("PATCH")
+    delete = _async_verb("DELETE")
+    head = _async_verb("HEAD")
+    options = _async_verb("OPTIONS")
+
     async def __aenter__(self) -> AsyncTestClient:
         await super().__aenter__()
         await self._lifespan.__aenter__()
+        self._kept.start()
         return self
 
     async def __aexit__(
@@ -150,10 +289,21 @@ class AsyncTestClient(httpx2.AsyncClient):
         exc: BaseException | None = None,
         tb: TracebackType | None = None,
     ) -> None:
+        self._kept.stop()
         try:
             await self._lifespan.__aexit__(exc_type, exc, tb)
         finally:
             await super().__aexit__(exc_type, exc, tb)
+
+
+def _finish(coro: Any) -> Any:
+    """Run a coroutine that does no I/O (the cookie session's open/save) to its end, without a loop."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("This session interface does I/O: use the async client's session_transaction().")
 
 
 def make_test_request_context(

@@ -371,9 +371,6 @@ def test_client_application_attribute() -> None:
     assert app.async_test_client().application is app
 
 
-@pytest.mark.xfail(
-    strict=True, reason="BUG: 'with client:' does not keep the last request context (DESIGN.md Flask idiom)"
-)
 def test_with_client_preserves_last_request_context() -> None:
     from microflask import has_request_context
 

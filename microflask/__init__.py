@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from markupsafe import Markup, escape
 
 from .app import MicroFlask
@@ -31,11 +33,33 @@ from .helpers import (
     url_for,
 )
 from .json import jsonify
-from .templating import render_template, render_template_string, stream_template, stream_template_string
 from .views import MethodView, View
 from .wrappers import Request, Response
 
 __version__ = "0.1.0"
+
+# Templates need Jinja, which is slow to import: loaded on first use of these names.
+_LAZY = {
+    "render_template": "templating",
+    "render_template_string": "templating",
+    "stream_template": "templating",
+    "stream_template_string": "templating",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'microflask' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from .templating import render_template, render_template_string, stream_template, stream_template_string
 
 __all__ = [
     "Blueprint",

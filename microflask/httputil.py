@@ -14,6 +14,7 @@ __all__ = [
     "content_disposition",
     "content_type_header",
     "dump_cookie",
+    "host_is_trusted",
     "not_modified",
     "parse_options_header",
     "route_path",
@@ -162,4 +163,21 @@ def not_modified(request_headers: Any, response_headers: Any) -> bool:
             return parsedate_to_datetime(if_modified_since) >= parsedate_to_datetime(last_modified)
         except (TypeError, ValueError):
             return False
+    return False
+
+
+def host_is_trusted(host: str, trusted: tuple[str, ...] | list[str]) -> bool:
+    """Whether ``host`` (a Host header, port ignored) is one of ``trusted``; an entry starting
+    with a dot also admits its subdomains (``.example.com``)."""
+    if not host:
+        return False
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").rstrip(".").lower()
+    for entry in trusted:
+        entry = entry.lower()
+        if entry.startswith("."):
+            if name == entry[1:] or name.endswith(entry):
+                return True
+        elif name == entry.rsplit(":", 1)[0].rstrip("."):
+            return True
     return False

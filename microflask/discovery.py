@@ -81,10 +81,10 @@ def _import(module_name: str, where: str) -> ModuleType:
         if e.name is not None and (module_name == e.name or module_name.startswith(e.name + ".")):
             raise NoAppException(
                 f"Could not import {module_name!r} ({where}): no such module in {sys.path[0]} or on sys.path."
-            ) from e
-        raise NoAppException(f"Error while importing {module_name!r} ({where}): {_describe(e)}") from e
+            ) from None
+        raise NoAppException(f"Importing {module_name!r} ({where}) failed: {_describe(e)}") from e
     except Exception as e:  # SyntaxError, NameError... raised by the app's own code
-        raise NoAppException(f"Error while importing {module_name!r} ({where}): {_describe(e)}") from e
+        raise NoAppException(f"Importing {module_name!r} ({where}) failed: {_describe(e)}") from e
     return sys.modules[module_name]
 
 
@@ -100,7 +100,7 @@ def _call_factory(func: Any, args: list[Any], kwargs: dict[str, Any], label: str
     try:
         inspect.signature(func).bind(*args, **kwargs)
     except TypeError as e:
-        raise NoAppException(f"{label} cannot be called with these arguments: {e}.") from e
+        raise NoAppException(f"{label} cannot be called with these arguments: {e}.") from None
     try:
         return func(*args, **kwargs)
     except Exception as e:
@@ -242,7 +242,7 @@ class ScriptInfo:
     app: MicroFlask | None = None
     #: The location that found the app (given or discovered); None for an app handed over.
     location: str | None = None
-    _group: TyperGroup | None = field(default=None, repr=False)
+    _group: TyperGroup | None = field(default=None, init=False, repr=False)
 
     def effective_debug(self) -> bool | None:
         """``--debug``/``--no-debug`` when given, else ``MICROFLASK_DEBUG``, else None (leave the app's)."""
@@ -252,8 +252,8 @@ class ScriptInfo:
         """Find and import the app once; apply the debug setting. Raises NoAppException."""
         if self.app is None:
             location, where = self.app_import_path, f"--app {self.app_import_path}"
-            if location is None and os.environ.get("MICROFLASK_APP"):
-                location = os.environ["MICROFLASK_APP"]
+            if location is None:
+                location = os.environ.get("MICROFLASK_APP") or None
                 where = f"MICROFLASK_APP={location}"
             try:
                 self.app, self.location = locate_app(location, where)

@@ -10,7 +10,10 @@ from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any
 
+from starlette.datastructures import MutableHeaders
+
 __all__ = [
+    "SafeHeaders",
     "content_disposition",
     "content_type_header",
     "dump_cookie",
@@ -18,6 +21,7 @@ __all__ = [
     "not_modified",
     "parse_options_header",
     "route_path",
+    "safe_header_value",
     "status_code",
 ]
 
@@ -181,3 +185,36 @@ def host_is_trusted(host: str, trusted: tuple[str, ...] | list[str]) -> bool:
         elif name == entry.rsplit(":", 1)[0].rstrip("."):
             return True
     return False
+
+
+def safe_header_value(value: Any) -> str:
+    """A header value that can always be sent: line breaks and NUL become spaces (they would
+    split or end the header), text beyond Latin-1 is sent as its UTF-8 bytes."""
+    text = str(value)
+    if "\r" in text or "\n" in text or "\x00" in text:
+        text = text.replace("\r", " ").replace("\n", " ").replace("\x00", " ")
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8").decode("latin-1")
+    return text
+
+
+def _safe_header_name(name: str) -> str:
+    if not name or any(c in name for c in ' \t\r\n\x00:()<>@,;\\"/[]?={}') or not name.isascii():
+        raise ValueError(f"Invalid header name {name!r}.")
+    return name
+
+
+class SafeHeaders(MutableHeaders):
+    """Response headers that refuse to carry a header injection: values set from user input
+    with CR/LF are flattened instead of splitting the header (or failing at send time)."""
+
+    def __setitem__(self, key: str, value: str) -> None:
+        super().__setitem__(_safe_header_name(key), safe_header_value(value))
+
+    def setdefault(self, key: str, value: str) -> str:
+        return super().setdefault(_safe_header_name(key), safe_header_value(value))
+
+    def append(self, key: str, value: str) -> None:
+        super().append(_safe_header_name(key), safe_header_value(value))

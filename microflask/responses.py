@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import traceback
 from collections.abc import AsyncIterable, Iterator, Mapping
-from html import escape
 from typing import TYPE_CHECKING, Any
 
 from starlette.datastructures import Headers
@@ -13,7 +11,7 @@ from starlette.responses import StreamingResponse
 
 from .ctx import current_context
 from .exceptions import HTTPException, InternalServerError
-from .httputil import status_code
+from .httputil import safe_header_value, status_code
 from .wrappers import Response
 
 if TYPE_CHECKING:
@@ -28,19 +26,38 @@ class StreamedResponse(StreamingResponse):
     """A streamed body (a view returned a generator). The first chunk is produced before the
     status line goes out, so a generator that fails at once still gets a proper 500."""
 
+    def __init__(self, content: Any, *args: Any, **kwargs: Any) -> None:
+        self.source = content
+        super().__init__(content, *args, **kwargs)
+
     async def stream_response(self, send: Send) -> None:
-        chunks = aiter(self.body_iterator)
-        first: str | bytes | memoryview | None
         try:
-            first = await anext(chunks)
-        except StopAsyncIteration:
-            first = None
-        await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-        if first is not None:
-            await send({"type": "http.response.body", "body": _encode(first, self.charset), "more_body": True})
-            async for chunk in chunks:
-                await send({"type": "http.response.body", "body": _encode(chunk, self.charset), "more_body": True})
-        await send({"type": "http.response.body", "body": b"", "more_body": False})
+            chunks = aiter(self.body_iterator)
+            first: str | bytes | memoryview | None
+            try:
+                first = await anext(chunks)
+            except StopAsyncIteration:
+                first = None
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            if first is not None:
+                await send({"type": "http.response.body", "body": _encode(first, self.charset), "more_body": True})
+                async for chunk in chunks:
+                    await send({"type": "http.response.body", "body": _encode(chunk, self.charset), "more_body": True})
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            # Stopped early (the client left, or the generator failed): close the generator so its
+            # finally blocks run now, not whenever it is garbage-collected.
+            await _close(self.source)
+
+
+async def _close(source: Any) -> None:
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        await aclose()
+    elif callable(getattr(source, "close", None)):
+        import anyio.to_thread
+
+        await anyio.to_thread.run_sync(source.close)  # a sync generator's finally may block
 
 
 def _encode(chunk: str | bytes | memoryview, charset: str) -> bytes | memoryview:
@@ -81,12 +98,13 @@ def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
             response.body = b""  # these statuses never carry a body
             del response.headers["content-length"]
     if headers:
+        # Values pass through safe_header_value: a view echoing input can't split a header.
         if isinstance(headers, Mapping | Headers):
             for key, value in headers.items():
-                response.headers[key] = str(value)
+                response.headers[key] = safe_header_value(value)
         else:
             for key, value in headers:
-                response.headers.append(key, str(value))
+                response.headers.append(key, safe_header_value(value))
     return response
 
 
@@ -127,10 +145,11 @@ def error_response(app: MicroFlask, error: HTTPException) -> StarletteResponse:
     if request is not None and _prefers_json(request.headers.get("accept")):
         body = app.json.encode_body(error.get_json_body())
         return app.response_class(body, error.code, headers, mimetype=app.json.mimetype)
-    page = error.get_body()
     if app.debug and isinstance(error, InternalServerError) and error.original_exception is not None:
-        page += _debug_traceback(error.original_exception)
-    return app.response_class(page, error.code, headers)
+        from .debug import render_debug_page
+
+        return app.response_class(render_debug_page(error.original_exception, request), error.code, headers)
+    return app.response_class(error.get_body(), error.code, headers)
 
 
 def _prefers_json(accept: str | None) -> bool:
@@ -139,11 +158,6 @@ def _prefers_json(accept: str | None) -> bool:
     from .datastructures import Accept
 
     return Accept(accept).best_match(("text/html", "application/json")) == "application/json"
-
-
-def _debug_traceback(exc: BaseException) -> str:
-    text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-    return f"<h2>Traceback (DEBUG is on)</h2>\n<pre>{escape(text)}</pre>\n"
 
 
 async def send(response: StarletteResponse, scope: Scope, receive: Receive, send: Send, app: MicroFlask) -> None:

@@ -25,7 +25,7 @@ from .concurrency import on_event_loop
 from .ctx import current_context
 from .datastructures import Accept, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
-from .httputil import content_type_header, dump_cookie, parse_options_header, route_path, status_code
+from .httputil import SafeHeaders, content_type_header, dump_cookie, parse_options_header, route_path, status_code
 
 if TYPE_CHECKING:
     from .routing import Rule
@@ -492,6 +492,13 @@ class Response(StarletteResponse):
             self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", ctype)]
         else:
             self.raw_headers = [(b"content-length", b"%d" % len(body))]
+
+    @property
+    def headers(self) -> SafeHeaders:  # type: ignore[override]
+        """The headers; values set here with CR/LF (header injection) are flattened, never split."""
+        if "_headers" not in self.__dict__:
+            self._headers = SafeHeaders(raw=self.raw_headers)
+        return self._headers  # type: ignore[return-value]
 
     # -- Flask's names ----------------------------------------------------------------
     @property

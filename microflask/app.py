@@ -115,8 +115,16 @@ class MicroFlask(AppBase):
         elif kind == "websocket":
             from .websockets import dispatch_websocket
 
-            mounted = self.mounts.find(scope, route_path(scope))
-            await (mounted or functools.partial(dispatch_websocket, self))(scope, receive, send)
+            path = route_path(scope)
+            try:
+                rule, values = self.url_map.match(path, "GET", websocket=True)
+            except HTTPException:  # not ours: a mounted app's, or refused
+                mounted = self.mounts.find(scope, path)
+                if mounted is not None:
+                    await mounted(scope, receive, send)
+                    return
+                rule, values = None, {}
+            await dispatch_websocket(self, scope, receive, send, rule, values)
         else:
             raise RuntimeError(f"Unsupported ASGI scope type {kind!r}.")
 

@@ -183,7 +183,9 @@ class AppBase(Scaffold):
         if isinstance(methods, str):
             raise TypeError("Allowed methods must be a list of strings, for example: @app.route(..., methods=['POST'])")
         if provide_automatic_options is None:
-            provide_automatic_options = getattr(view_func, "provide_automatic_options", True)
+            provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
+        if provide_automatic_options is None:
+            provide_automatic_options = True
         url_rule = Rule(
             rule,
             endpoint,

@@ -193,6 +193,9 @@ class _Proxy:
     def __len__(self) -> int:
         return len(self._lookup())
 
+    def __aiter__(self) -> Any:
+        return self._lookup().__aiter__()
+
     def __bool__(self) -> bool:
         try:
             return bool(self._lookup())
@@ -239,7 +242,9 @@ def _get_request() -> Request:
 
 
 def _get_session() -> Any:
-    ctx = _lookup_request_context()
+    ctx = _cv_context.get(None)
+    if ctx is None or (ctx.request is None and ctx.websocket is None):
+        ctx = _lookup_request_context()  # raises the clear "outside of request context" error
     if ctx.session is None:
         from .sessions import open_session_lazily
 

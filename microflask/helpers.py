@@ -321,6 +321,8 @@ def _send_file_object(file: IO[bytes], mimetype: str | None, as_attachment: bool
     from .httputil import content_disposition
     from .responses import StreamedResponse
 
+    if as_attachment and not download_name:
+        raise TypeError("No name provided for attachment: pass download_name with a file object.")
     if mimetype is None and download_name:
         mimetype = mimetypes.guess_type(download_name)[0]
     if mimetype is None:

@@ -178,6 +178,7 @@ class BackgroundTasks:
         self._task_group: TaskGroup | None = None
         self._running = 0
         self._idle: anyio.Event | None = None
+        self._scopes: set[anyio.CancelScope] = set()
 
     def add(self, func: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         """Queue the task after the current response (in a request), else start it now."""
@@ -209,15 +210,19 @@ class BackgroundTasks:
                 await self._run(job)
 
     async def _run(self, job: Callable[[], Any]) -> None:
+        scope = anyio.CancelScope()
+        self._scopes.add(scope)
         try:
-            async with self.app.app_context():
-                if is_async_callable(job):
-                    await job()
-                else:
-                    await anyio.to_thread.run_sync(job)
+            with scope:
+                async with self.app.app_context():
+                    if is_async_callable(job):
+                        await job()
+                    else:
+                        await anyio.to_thread.run_sync(job)
         except Exception:
             self.app.logger.exception("Background task %s failed", getattr(job.func, "__qualname__", job))  # type: ignore[attr-defined]
         finally:
+            self._scopes.discard(scope)
             self._running -= 1
             if self._running == 0 and self._idle is not None:
                 self._idle.set()
@@ -240,8 +245,15 @@ class BackgroundTasks:
     async def drain(self, timeout: float | None) -> None:
         """Wait for running tasks to finish, at most ``timeout`` seconds (then they are cancelled)."""
         with anyio.move_on_after(timeout if timeout is not None else math.inf) as scope:
-            while self._running:
-                self._idle = anyio.Event()
-                await self._idle.wait()
+            await self._wait_idle()
         if scope.cancelled_caught:
             self.app.logger.warning("%d background task(s) still running at shutdown were cancelled", self._running)
+            for task_scope in list(self._scopes):
+                task_scope.cancel()
+            with anyio.move_on_after(1):  # their cleanup (finally blocks) ends before after_serving
+                await self._wait_idle()
+
+    async def _wait_idle(self) -> None:
+        while self._running:
+            self._idle = anyio.Event()
+            await self._idle.wait()

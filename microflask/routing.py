@@ -492,7 +492,7 @@ def _encode_query(pairs: list[tuple[str, Any]]) -> str:
             flat.extend((key, v) for v in value)
         else:
             flat.append((key, value))
-    return urlencode(flat, doseq=False)
+    return urlencode(flat, doseq=False, safe="!$'()*,/:;?@")
 
 
 class RuleRoute(StarletteRoute):

@@ -271,6 +271,7 @@ class Scaffold:
 
         return decorator
 
+    @setupmethod
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
         self._add_template_item(self.template_filters, "filters", f, name)
 
@@ -283,6 +284,7 @@ class Scaffold:
 
         return decorator
 
+    @setupmethod
     def add_template_test(self, f: Callable[..., Any], name: str | None = None) -> None:
         self._add_template_item(self.template_tests, "tests", f, name)
 
@@ -295,10 +297,10 @@ class Scaffold:
 
         return decorator
 
+    @setupmethod
     def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
         self._add_template_item(self.template_globals, "globals", f, name)
 
-    @setupmethod
     def _add_template_item(
         self, registry: dict[str, Any], env_attr: str, f: Callable[..., Any], name: str | None
     ) -> None:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from starlette.responses import Response
 
     from .app import MicroFlask
-    from .ctx import RequestContext
+    from .ctx import AppContext
     from .wrappers import Request
 
 __all__ = [
@@ -345,26 +345,35 @@ class SecureCookieSessionInterface(SessionInterface):
         signer = self.get_signing_serializer(app)
         assert signer is not None
         value = signer.dumps(dict(session))
-        self.set_cookie(
-            app, response, value if isinstance(value, str) else value.decode(), self.get_expiration_time(app, session)
-        )
+        text = value if isinstance(value, str) else value.decode()
+        limit = app.config["MAX_COOKIE_SIZE"]
+        if limit and len(text) > limit:  # browsers drop it silently: say so where someone looks
+            app.logger.warning(
+                "The session cookie is %d bytes, over MAX_COOKIE_SIZE (%d): browsers may ignore it."
+                " Store less in the session, or use a server-side session interface.",
+                len(text),
+                limit,
+            )
+        self.set_cookie(app, response, text, self.get_expiration_time(app, session))
 
 
-def open_session_lazily(app: MicroFlask, ctx: RequestContext) -> Any:
+def open_session_lazily(app: MicroFlask, ctx: AppContext) -> Any:
     """Open the session on first use (interfaces that need no I/O, like the cookie one)."""
     interface = app.session_interface
     if not interface.opens_lazily:
         raise RuntimeError(f"{type(interface).__name__} opens sessions before the view; none is open here.")
-    assert ctx.request is not None
-    session = interface.open_session_sync(app, ctx.request)
+    connection = ctx.request or ctx.websocket  # a websocket reads the handshake's cookies
+    assert connection is not None
+    session = interface.open_session_sync(app, connection)
     return session if session is not None else interface.make_null_session(app)
 
 
-async def open_session_before_view(app: MicroFlask, ctx: RequestContext) -> None:
+async def open_session_before_view(app: MicroFlask, ctx: AppContext) -> None:
     """Open the session before the view, for interfaces that must do I/O (a server-side store)."""
     interface = app.session_interface
-    assert ctx.request is not None
-    session = await interface.open_session(app, ctx.request)
+    connection = ctx.request or ctx.websocket
+    assert connection is not None
+    session = await interface.open_session(app, connection)
     ctx.session = session if session is not None else interface.make_null_session(app)
 
 

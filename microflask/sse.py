@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import AsyncIterable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -53,11 +54,15 @@ class ServerSentEvent:
         if self.retry is not None:
             lines.append(f"retry: {int(self.retry)}")
         data = self.data if isinstance(self.data, str) else json.dumps(self.data, separators=(",", ":"))
-        lines.extend(f"data: {line}" for line in data.splitlines() or [""])
+        lines.extend(f"data: {line}" for line in _LINE_BREAK.split(data))
         return ("\n".join(lines) + "\n\n").encode()
 
     def __repr__(self) -> str:
         return f"ServerSentEvent(data={self.data!r}, event={self.event!r}, id={self.id!r})"
+
+
+# The event-stream format breaks lines at CR, LF and CRLF only (not at str.splitlines' others).
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 def _one_line(value: str) -> str:

@@ -127,6 +127,7 @@ def async_twin(app: MicroFlask) -> jinja2.Environment:
         twin = env.overlay(enable_async=True, finalize=env.user_finalize, cache_size=400)  # type: ignore[attr-defined]
         twin.__dict__["_string_templates"] = {}  # its own compiled strings, not the sync ones
         env.async_twin = twin  # type: ignore[attr-defined]
+    twin.auto_reload = env.auto_reload  # follow changes made to app.jinja_env
     return twin
 
 

@@ -185,6 +185,13 @@ class TestClient(StarletteTestClient):
         self._kept.push()
         return response  # type: ignore[return-value]
 
+    def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> Any:
+        """Open a websocket to the app at the client's host (so the client's cookies go along)."""
+        if "://" not in url:
+            base = self.base_url
+            url = f"{'wss' if base.scheme == 'https' else 'ws'}://{base.netloc.decode()}{url}"
+        return super().websocket_connect(url, subprotocols, **kwargs)
+
     get = _verb("GET")
     post = _verb("POST")
     put = _verb("PUT")

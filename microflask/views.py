@@ -29,8 +29,9 @@ class View:
     provide_automatic_options: ClassVar[bool | None] = None
     #: Applied to the generated view function, in order (the first is innermost).
     decorators: ClassVar[list[Callable[..., Any]]] = []
-    #: Make a new instance for every request (True), or one for all requests (False, the default).
-    init_every_request: ClassVar[bool] = False
+    #: Make a new instance for every request (True, Flask's default), or share one (False: faster,
+    #: but nothing per request may be stored on ``self``).
+    init_every_request: ClassVar[bool] = True
 
     def dispatch_request(self, **kwargs: Any) -> Any:
         raise NotImplementedError()

@@ -24,7 +24,7 @@ from starlette.websockets import WebSocketDisconnect, WebSocketState
 
 from .ctx import AppContext, _cv_context
 from .exceptions import HTTPException, InternalServerError, NotFound
-from .httputil import route_path
+from .sessions import open_session_before_view
 from .wrappers import ConnectionAttributes
 
 if TYPE_CHECKING:
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from .app import MicroFlask
     from .plans import EndpointPlan
+    from .routing import Rule
 
 __all__ = ["WebSocketDisconnect", "Websocket", "WebsocketContext", "dispatch_websocket"]
 
@@ -54,7 +55,9 @@ class Websocket(ConnectionAttributes, HTTPConnection):  # type: ignore[misc]
 
     @property
     def closed(self) -> bool:
-        return self._socket.application_state is WebSocketState.DISCONNECTED
+        """True once either side closed the connection."""
+        disconnected = WebSocketState.DISCONNECTED
+        return self._socket.application_state is disconnected or self._socket.client_state is disconnected
 
     async def accept(self, subprotocol: str | None = None, headers: dict[str, str] | None = None) -> None:
         """Accept the connection (optionally choosing a subprotocol and adding headers)."""
@@ -121,12 +124,12 @@ class WebsocketContext(AppContext):
         self.websocket = websocket
 
 
-async def dispatch_websocket(app: MicroFlask, scope: Scope, receive: Receive, send: Send) -> None:
-    """Handle one websocket connection: route it, run its hooks and view, close it."""
+async def dispatch_websocket(
+    app: MicroFlask, scope: Scope, receive: Receive, send: Send, rule: Rule | None, values: dict[str, Any]
+) -> None:
+    """Handle one websocket connection to ``rule`` (None: no route, refused with 404)."""
     socket = Websocket(scope, receive, send)
-    try:
-        rule, values = app.url_map.match(route_path(scope), "GET", websocket=True)
-    except HTTPException:
+    if rule is None:
         await socket._refuse(app.response_class("Not Found", 404))
         return
     socket.url_rule, socket.view_args = rule, values
@@ -137,6 +140,10 @@ async def dispatch_websocket(app: MicroFlask, scope: Scope, receive: Receive, se
     try:
         rv = None
         try:
+            if not app.session_interface.opens_lazily:
+                await open_session_before_view(app, ctx)
+            for func, is_async in plan.preprocessors:
+                await app._call(ctx, func, is_async, rule.endpoint, values)
             for func, is_async in plan.before:
                 rv = await app._call(ctx, func, is_async)
                 if rv is not None:
@@ -146,19 +153,22 @@ async def dispatch_websocket(app: MicroFlask, scope: Scope, receive: Receive, se
                 rv = await plan.view(**values)
         except WebSocketDisconnect:
             pass  # the client left; nothing to answer
-        except HTTPException as e:
-            rv = await _handled(app, ctx, plan, e)
         except Exception as e:
-            error = e
-            app.log_exception(e)
-            rv = InternalServerError(original_exception=e)
+            rv = await _handled(app, ctx, plan, e)
+            if rv is None:  # no handler: a 500, logged
+                error = e
+                app.log_exception(e)
+                rv = InternalServerError(original_exception=e)
         response = None if rv is None else app.make_response(rv)
         for func, is_async in plan.after:
             response = await app._call(ctx, func, is_async, response)
         if not socket.accepted:
             await socket._refuse(response if response is not None else app.make_response(NotFound()))
         elif not socket.closed:
-            await socket.close(1011 if error is not None else 1000)
+            try:
+                await socket.close(1011 if error is not None else 1000)
+            except (WebSocketDisconnect, OSError):
+                pass  # the client left while we were closing
     finally:
         for func, is_async in plan.teardown:
             try:
@@ -168,11 +178,12 @@ async def dispatch_websocket(app: MicroFlask, scope: Scope, receive: Receive, se
         _cv_context.reset(token)
 
 
-async def _handled(app: MicroFlask, ctx: WebsocketContext, plan: EndpointPlan, e: HTTPException) -> Any:
-    """An HTTP error in a websocket view: its error handler's answer, or the error itself."""
+async def _handled(app: MicroFlask, ctx: WebsocketContext, plan: EndpointPlan, e: Exception) -> Any:
+    """An error in a websocket view or hook: its error handler's answer, the HTTP error itself,
+    or None when nothing handles it."""
     handler = app._find_error_handler(e, plan.scopes)
     if handler is None:
-        return e
+        return e if isinstance(e, HTTPException) else None
     from .concurrency import is_async_callable
 
     return await app._call(ctx, handler, is_async_callable(handler), e)

@@ -334,7 +334,7 @@ def test_only_author_can_edit_or_delete(client: Any) -> None:
 def test_login_required(client: Any) -> None:
     response = client.get("/posts/create")
     assert response.status_code == 302
-    assert response.headers["location"] == "/auth/login?next=%2Fposts%2Fcreate"
+    assert response.headers["location"] == "/auth/login?next=/posts/create"  # "/" kept, as Werkzeug
     page = client.get(response.headers["location"])
     assert "Please log in to continue." in page.text
     assert 'name="next" value="/posts/create"' in page.text

@@ -283,6 +283,11 @@ class AppBase(Scaffold):
 
         return make_test_request_context(self._app, *args, **kwargs)
 
+    def open_instance_resource(self, resource: str, mode: str = "rb", encoding: str | None = "utf-8") -> Any:
+        """Open a file relative to ``instance_path`` (which may be written to, unlike resources)."""
+        path = os.path.join(self.instance_path, resource)
+        return open(path, mode) if "b" in mode else open(path, mode, encoding=encoding)
+
     # -- mounts and background tasks ---------------------------------------------------
     @setupmethod
     def mount(self, path: str, app: ASGIApp, name: str | None = None) -> None:

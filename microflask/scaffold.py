@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import IO, Any, TypeVar
 
 from .exceptions import HTTPException, default_exceptions
 
@@ -140,6 +140,15 @@ class Scaffold:
         if isinstance(value, timedelta):
             return int(value.total_seconds())
         return None if value is None else int(value)
+
+    def open_resource(self, resource: str, mode: str = "rb", encoding: str | None = None) -> IO[Any]:
+        """Open a file below ``root_path`` for reading: ``app.open_resource("schema.sql")``."""
+        if mode not in {"r", "rt", "rb"}:
+            raise ValueError("Resources can only be opened for reading.")
+        path = os.path.join(self.root_path, resource)
+        if mode == "rb":
+            return open(path, mode)
+        return open(path, mode, encoding=encoding)
 
     # -- routes ------------------------------------------------------------------------
     @setupmethod

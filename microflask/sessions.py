@@ -241,40 +241,25 @@ class SessionInterface:
 
     def set_cookie(self, app: MicroFlask, response: Response, value: str, expires: datetime | None) -> None:
         """Add the session cookie with the configured attributes (HttpOnly, SameSite=Lax by default)."""
-        from .httputil import dump_cookie
-
-        response.headers.append(
-            "set-cookie",
-            dump_cookie(
-                self.get_cookie_name(app),
-                value,
-                expires=expires,
-                path=self.get_cookie_path(app),
-                domain=self.get_cookie_domain(app),
-                secure=self.get_cookie_secure(app),
-                httponly=self.get_cookie_httponly(app),
-                samesite=self.get_cookie_samesite(app),
-                partitioned=self.get_cookie_partitioned(app),
-            ),
-        )
+        response.headers.append("set-cookie", self._cookie(app, value, expires=expires))
 
     def delete_cookie(self, app: MicroFlask, response: Response) -> None:
+        """Tell the browser to drop the session cookie."""
+        response.headers.append("set-cookie", self._cookie(app, "", max_age=0, expires=0))
+
+    def _cookie(self, app: MicroFlask, value: str, **timing: Any) -> str:
         from .httputil import dump_cookie
 
-        response.headers.append(
-            "set-cookie",
-            dump_cookie(
-                self.get_cookie_name(app),
-                "",
-                max_age=0,
-                expires=0,
-                path=self.get_cookie_path(app),
-                domain=self.get_cookie_domain(app),
-                secure=self.get_cookie_secure(app),
-                httponly=self.get_cookie_httponly(app),
-                samesite=self.get_cookie_samesite(app),
-                partitioned=self.get_cookie_partitioned(app),
-            ),
+        return dump_cookie(
+            self.get_cookie_name(app),
+            value,
+            path=self.get_cookie_path(app),
+            domain=self.get_cookie_domain(app),
+            secure=self.get_cookie_secure(app),
+            httponly=self.get_cookie_httponly(app),
+            samesite=self.get_cookie_samesite(app),
+            partitioned=self.get_cookie_partitioned(app),
+            **timing,
         )
 
 

@@ -36,6 +36,30 @@ T = TypeVar("T")
 _MISSING: Any = object()
 
 
+class _ConfigLimit:
+    """A request limit read from the app's config, which one request may override by assignment
+    (``request.max_content_length = 10_000_000`` in a view that takes large uploads)."""
+
+    def __init__(self, key: str, doc: str) -> None:
+        self.key = key
+        self.__doc__ = f"``{key}``: {doc}"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, request: Any, owner: type | None = None) -> Any:
+        if request is None:
+            return self
+        override = request.__dict__.get(self.name)
+        if override is not None:
+            return override
+        ctx = current_context()
+        return ctx.app.config[self.key] if ctx is not None else None
+
+    def __set__(self, request: Any, value: int | None) -> None:
+        request.__dict__[self.name] = value
+
+
 class ConnectionAttributes:
     """Flask's sync attributes of an HTTP request or a websocket, read from the ASGI scope."""
 
@@ -151,40 +175,13 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
     #: The routing error (404/405/308) to raise instead of calling a view, if any.
     routing_exception: Exception | None = None
 
-    def _limit(self, key: str) -> Any:
-        """A per-request override (``request.max_content_length = n``), else the app's config."""
-        override = self.__dict__.get(key)
-        if override is not None:
-            return override
-        ctx = current_context()
-        return ctx.app.config[key.upper()] if ctx is not None else None
-
-    @property
-    def max_content_length(self) -> int | None:
-        """The body limit in bytes (``MAX_CONTENT_LENGTH``); beyond it reading the body raises 413."""
-        return self._limit("max_content_length")  # type: ignore[no-any-return]
-
-    @max_content_length.setter
-    def max_content_length(self, value: int | None) -> None:
-        self.__dict__["max_content_length"] = value
-
-    @property
-    def max_form_memory_size(self) -> int | None:
-        """The size limit of one non-file form field (``MAX_FORM_MEMORY_SIZE``); beyond it, 413."""
-        return self._limit("max_form_memory_size")  # type: ignore[no-any-return]
-
-    @max_form_memory_size.setter
-    def max_form_memory_size(self, value: int | None) -> None:
-        self.__dict__["max_form_memory_size"] = value
-
-    @property
-    def max_form_parts(self) -> int | None:
-        """The most fields plus files a form may have (``MAX_FORM_PARTS``); beyond it, 413."""
-        return self._limit("max_form_parts")  # type: ignore[no-any-return]
-
-    @max_form_parts.setter
-    def max_form_parts(self, value: int | None) -> None:
-        self.__dict__["max_form_parts"] = value
+    max_content_length = _ConfigLimit(
+        "MAX_CONTENT_LENGTH", "The body limit in bytes; beyond it reading the body raises 413."
+    )
+    max_form_memory_size = _ConfigLimit(
+        "MAX_FORM_MEMORY_SIZE", "The size limit of one non-file form field; beyond it, 413."
+    )
+    max_form_parts = _ConfigLimit("MAX_FORM_PARTS", "The most fields plus files a form may have; beyond it, 413.")
 
     def __init__(self, scope: Any, receive: Any = empty_receive, send: Any = empty_send) -> None:
         # Starlette's Request.__init__, inlined: this runs once per request.

@@ -23,6 +23,7 @@ from .appbase import AppBase
 from .concurrency import ThreadLane, is_async_callable
 from .ctx import AppContext, RequestContext, _cv_context, current_context
 from .exceptions import (
+    BadRequest,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
@@ -35,7 +36,7 @@ from .lifespan import run_lifespan
 from .plans import EndpointPlan
 from .routing import Rule
 from .sessions import open_session_before_view
-from .wrappers import Request, Response
+from .wrappers import ClientDisconnect, Request, Response
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -278,6 +279,9 @@ class MicroFlask(AppBase):
 
     async def _handle_user_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
         """An error raised by a hook or view: its handler's answer, an HTTP error, or re-raise."""
+        if isinstance(e, ClientDisconnect):  # the client left mid-body: nobody to answer, nothing broke
+            self.logger.info("Client disconnected before sending the whole request body")
+            e = BadRequest("The client disconnected before sending the whole request body.")
         if isinstance(e, HTTPException) and (e.code is None or isinstance(e, RequestRedirect)):
             return e
         handler = self._find_error_handler(e, plan.scopes)

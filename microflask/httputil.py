@@ -175,16 +175,23 @@ def host_is_trusted(host: str, trusted: tuple[str, ...] | list[str]) -> bool:
     with a dot also admits its subdomains (``.example.com``)."""
     if not host:
         return False
-    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
-    name = name.strip("[]").rstrip(".").lower()
+    name = _host_name(host)
     for entry in trusted:
-        entry = entry.lower()
         if entry.startswith("."):
-            if name == entry[1:] or name.endswith(entry):
+            suffix = entry.lower().rstrip(".")
+            if name == suffix[1:] or name.endswith(suffix):
                 return True
-        elif name == entry.rsplit(":", 1)[0].rstrip("."):
+        elif name == _host_name(entry):
             return True
     return False
+
+
+def _host_name(host: str) -> str:
+    """``"Example.com:8000"`` -> ``"example.com"``; ``"[::1]:8000"`` -> ``"::1"``."""
+    host = host.strip().lower()
+    if host.startswith("["):  # an IPv6 literal, maybe with a port after the bracket
+        return host[1 : host.find("]")] if "]" in host else host[1:]
+    return host.rsplit(":", 1)[0].rstrip(".") if host.count(":") == 1 else host.rstrip(".")
 
 
 def safe_header_value(value: Any) -> str:

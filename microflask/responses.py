@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+from anyio.lowlevel import checkpoint
 from starlette.datastructures import Headers
 from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
@@ -43,6 +44,9 @@ class StreamedResponse(StreamingResponse):
                 await send({"type": "http.response.body", "body": _encode(first, self.charset), "more_body": True})
                 async for chunk in chunks:
                     await send({"type": "http.response.body", "body": _encode(chunk, self.charset), "more_body": True})
+                    # A generator that never awaits would otherwise hold the loop (and keep running
+                    # after the client left, since the server's send returns at once then).
+                    await checkpoint()
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         finally:
             # Stopped early (the client left, or the generator failed): close the generator so its

@@ -333,16 +333,14 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
         if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
             part_size = self.max_form_memory_size or 2**63
             parts = self.max_form_parts or 2**63
-            closed: list[bool] = []
             try:
                 if mimetype == "multipart/form-data":
                     boundary = self.mimetype_params.get("boundary", "").encode("latin-1")
-                    stream = _watch_for(b"--" + boundary + b"--", self.stream(), closed)
+                    stream = _until_closing_boundary(b"--" + boundary + b"--", self.stream())
                     parser: Any = MultiPartParser(
                         self.headers, stream, max_files=parts, max_fields=parts, max_part_size=part_size
                     )
                 else:
-                    closed.append(True)
                     parser = FormParser(self.headers, self.stream(), max_fields=parts, max_part_size=part_size)
                 form = await parser.parse()
             except MultiPartException as e:
@@ -355,9 +353,6 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
             if len(form.multi_items()) > parts:  # Starlette counts fields and files apart
                 await form.close()
                 raise RequestEntityTooLarge(f"The form has more than {parts} fields and files.")
-            if not closed:
-                await form.close()
-                raise BadRequest("Invalid form data: the multipart body ended before its closing boundary.")
             for key, value in form.multi_items():
                 if isinstance(value, UploadFile):
                     files.append(
@@ -409,18 +404,21 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
             await self._form.close()
 
 
-async def _watch_for(
-    marker: bytes, stream: AsyncGenerator[bytes, None], seen: list[bool]
-) -> AsyncGenerator[bytes, None]:
-    """Pass ``stream`` through, appending to ``seen`` once ``marker`` went by (across chunks too)."""
+async def _until_closing_boundary(marker: bytes, stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
+    """Pass a multipart body through; if it ends before its closing boundary (``marker``, looked
+    for across chunks too), fail the parse, so the parser closes the files it opened."""
+    from starlette.formparsers import MultiPartException
+
+    seen = False
     tail = b""
     async for chunk in stream:
         if not seen:
             window = tail + chunk
-            if marker in window:
-                seen.append(True)
+            seen = marker in window
             tail = window[-len(marker) :]
         yield chunk
+    if not seen:
+        raise MultiPartException("the multipart body ended before its closing boundary.")
 
 
 def _run_without_loop(load: Callable[[], Coroutine[Any, Any, T]]) -> T:

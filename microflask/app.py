@@ -48,6 +48,15 @@ _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
 
 
+def _missing_view(endpoint: str) -> Any:
+    async def missing(**values: Any) -> Any:
+        raise RuntimeError(
+            f"No view function for endpoint {endpoint!r}: register one with @app.endpoint({endpoint!r})."
+        )
+
+    return missing
+
+
 def _host_header(scope: Scope) -> str:
     for key, value in scope.get("headers", ()):
         if key == b"host":
@@ -69,12 +78,9 @@ class MicroFlask(AppBase):
         for rule in self.url_map:
             plan = plans.get(rule.endpoint)
             if plan is None:
-                view = self.view_functions.get(rule.endpoint)
-                if view is None:
-                    raise RuntimeError(
-                        f"No view function for endpoint {rule.endpoint!r} (rule {rule.rule!r}). Pass"
-                        " view_func to add_url_rule or decorate one with @app.endpoint(...)."
-                    )
+                # A rule with no view is an alias for url_for (add_url_rule("/", endpoint="index"));
+                # should a request ever reach it, the 500 names what is missing.
+                view = self.view_functions.get(rule.endpoint) or _missing_view(rule.endpoint)
                 plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None)

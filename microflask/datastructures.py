@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
 from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
@@ -108,6 +108,12 @@ class MultiDict(Mapping[str, Any]):
     def to_dict(self, flat: bool = True) -> dict[str, Any]:
         """A plain dict: first values, or lists of all values with ``flat=False``."""
         return dict(self._first) if flat else dict(self.lists())
+
+    def __await__(self) -> Generator[Any, None, MultiDict]:
+        """``await`` gives the dict itself, so ``await request.form`` works once the form is parsed
+        too (and a template can read ``request.form[...]`` after the view awaited it)."""
+        return self
+        yield  # makes this a generator: awaiting it finishes at once
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiDict):

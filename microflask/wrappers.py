@@ -34,6 +34,7 @@ __all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response"]
 
 T = TypeVar("T")
 _MISSING: Any = object()
+_FORM_MIMETYPES = frozenset({"multipart/form-data", "application/x-www-form-urlencoded"})
 
 
 class _ConfigLimit:
@@ -226,7 +227,9 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
         """On the event loop, an awaitable of ``load()``; on any other thread (a sync view), the
         value itself: ``peek()`` if it is already known, else ``load()`` run on the loop."""
         if on_event_loop():
-            return load()
+            known = peek()
+            # A parsed form (a MultiDict) is awaitable itself: hand it over, no coroutine to await.
+            return known if isinstance(known, MultiDict) else load()
         known = peek()
         if known is not _MISSING:
             return known
@@ -397,7 +400,12 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
 
     def _parsed_form(self, index: int) -> Any:
         parsed = self.__dict__.get("_form_data")
-        return _MISSING if parsed is None else parsed[index]
+        if parsed is None:
+            if self.mimetype in _FORM_MIMETYPES:
+                return _MISSING
+            # Not a form (a GET, JSON...): empty, known without reading the body, so usable anywhere.
+            parsed = self.__dict__["_form_data"] = (MultiDict(), MultiDict())
+        return parsed[index]
 
     async def close(self) -> None:
         if self._form is not None:

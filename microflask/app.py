@@ -255,7 +255,9 @@ class MicroFlask(AppBase):
             response = await self._call(ctx, func, is_async, response)
         session = ctx.session
         if session is not None and not self.session_interface.is_null_session(session):
-            await self.session_interface.save_session(self, session, response)
+            saved = self.session_interface.save_session(self, session, response)
+            if saved is not None:  # a Flask-style sync interface returns None
+                await saved
         return response
 
     async def _teardown(self, ctx: RequestContext, plan: EndpointPlan, error: BaseException | None) -> None:

@@ -129,6 +129,10 @@ class AppBase(Scaffold):
         value = self.config["PERMANENT_SESSION_LIFETIME"]
         return value if isinstance(value, timedelta) else timedelta(seconds=value)
 
+    @permanent_session_lifetime.setter
+    def permanent_session_lifetime(self, value: timedelta | int) -> None:
+        self.config["PERMANENT_SESSION_LIFETIME"] = value
+
     @property
     def testing(self) -> bool:
         return bool(self.config["TESTING"])

@@ -58,6 +58,17 @@ class Config(dict[str, Any]):
             if key.isupper():
                 self[key] = getattr(obj, key)
 
+    def from_envvar(self, variable_name: str, silent: bool = False) -> bool:
+        """``from_pyfile`` of the file named by an environment variable."""
+        path = os.environ.get(variable_name)
+        if not path:
+            if silent:
+                return False
+            raise RuntimeError(
+                f"The environment variable {variable_name!r} is not set; set it to the path of a configuration file."
+            )
+        return self.from_pyfile(path, silent=silent)
+
     def from_pyfile(self, filename: str | os.PathLike[str], silent: bool = False) -> bool:
         """Execute a Python file (relative to ``root_path``) and take its UPPERCASE names.
 

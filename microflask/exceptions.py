@@ -98,6 +98,25 @@ class HTTPException(Exception):
             f"<p>{description}</p>\n"
         )
 
+    def get_description(self) -> str:
+        """The description, HTML-escaped, as the default page shows it."""
+        return escape(self.description or "")
+
+    def get_response(self) -> StarletteResponse:
+        """The response this error stands for (``self.response`` if one was given, else the
+        default page): for returning an error from a handler that changes it."""
+        if self.response is not None:
+            return self.response
+        from .ctx import current_context
+        from .responses import error_response
+
+        ctx = current_context()
+        if ctx is None:
+            from .wrappers import Response
+
+            return Response(self.get_body(), self.code, self.get_headers())
+        return error_response(ctx.app, self)
+
     def get_json_body(self) -> dict[str, Any]:
         """The JSON document sent instead of the page when the client prefers JSON."""
         return {"code": self.code, "name": self.name, "description": self.description}

@@ -225,3 +225,22 @@ class SafeHeaders(MutableHeaders):
 
     def append(self, key: str, value: str) -> None:
         super().append(_safe_header_name(key), safe_header_value(value))
+
+    # Werkzeug's names, for code written for Flask.
+    def add(self, key: str, value: Any) -> None:
+        """Add a header, keeping the ones already there (``Set-Cookie``, ``Link``...)."""
+        self.append(key, str(value))
+
+    add_header = add
+
+    def set(self, key: str, value: Any) -> None:
+        """Replace every ``key`` header with this one."""
+        self[key] = str(value)
+
+    def extend(self, headers: Any) -> None:
+        """Add several headers (a mapping or ``(key, value)`` pairs), keeping existing ones."""
+        for key, value in headers.items() if hasattr(headers, "items") else headers:
+            self.add(key, value)
+
+    def get_all(self, key: str) -> list[str]:
+        return self.getlist(key)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import inspect
 import json
 import uuid
 from collections.abc import Callable, Iterator, MutableMapping
@@ -358,7 +359,9 @@ async def open_session_before_view(app: MicroFlask, ctx: AppContext) -> None:
     interface = app.session_interface
     connection = ctx.request or ctx.websocket
     assert connection is not None
-    session = await interface.open_session(app, connection)
+    session = interface.open_session(app, connection)
+    if inspect.isawaitable(session):  # async here; a sync one written for Flask works as well
+        session = await session
     ctx.session = session if session is not None else interface.make_null_session(app)
 
 

@@ -8,10 +8,11 @@ and exit, and return responses with Flask's names (``data``, ``json``, ``get_jso
 from __future__ import annotations
 
 import json as _json
+import os
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
@@ -51,6 +52,18 @@ class TestResponse(httpx2.Response):
         return self.headers.get("content-type", "").split(";")[0].strip().lower()
 
     @property
+    def content_type(self) -> str | None:
+        return self.headers.get("content-type")
+
+    @property
+    def location(self) -> str | None:
+        return self.headers.get("location")
+
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The body (``str`` with ``as_text``), as Flask's test response."""
+        return self.text if as_text else self.content
+
+    @property
     def is_json(self) -> bool:
         mt = self.mimetype
         return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
@@ -80,6 +93,13 @@ def _flask_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
     data = kwargs.get("data")
     if isinstance(data, bytes | str) and kwargs.get("content") is None:
         kwargs["content"] = kwargs.pop("data")
+    elif isinstance(data, Mapping) and any(_is_upload(v) for v in data.values()):
+        # Flask's uploads: data={"file": (BytesIO(b"..."), "name.txt")} is a multipart file part.
+        kwargs["data"] = {k: v for k, v in data.items() if not _is_upload(v)}
+        kwargs["files"] = {k: _upload(v) for k, v in data.items() if _is_upload(v)}
+    content_type = kwargs.pop("content_type", None)
+    if content_type is not None:
+        kwargs["headers"] = {**dict(kwargs.get("headers") or {}), "content-type": content_type}
     if "query_string" in kwargs:
         query = kwargs.pop("query_string")
         kwargs["params"] = query.decode("latin-1") if isinstance(query, bytes) else query
@@ -102,6 +122,40 @@ def _async_verb(method: str) -> Any:
     call.__name__ = method.lower()
     call.__doc__ = f"Send a {method} request (httpx's arguments, plus Flask's data= and query_string=)."
     return call
+
+
+def _is_upload(value: Any) -> bool:
+    return hasattr(value, "read") or (isinstance(value, tuple) and bool(value) and hasattr(value[0], "read"))
+
+
+def _upload(value: Any) -> tuple[Any, ...]:
+    """Flask's ``(file, filename[, content_type])`` (or a bare file) as httpx's ``(filename, file, type)``."""
+    if not isinstance(value, tuple):
+        return (os.path.basename(getattr(value, "name", "") or "file"), value)
+    file, filename, *content_type = value
+    return (filename, file, *content_type)
+
+
+class _CookieMethods:
+    """Flask's cookie helpers on the test clients: ``set_cookie``, ``get_cookie``, ``delete_cookie``."""
+
+    cookies: Any
+
+    def set_cookie(self, key: str, value: str = "", **_: Any) -> None:
+        """Set a cookie the client sends with its next requests."""
+        self.cookies.delete(key)
+        self.cookies.set(key, value)
+
+    def get_cookie(self, key: str) -> Any:
+        """The cookie ``key`` the client holds (with ``.key``, ``.value``, ``.domain``, ``.path``), or None."""
+        for cookie in self.cookies.jar:
+            if cookie.name == key:
+                return SimpleNamespace(key=cookie.name, value=cookie.value, domain=cookie.domain, path=cookie.path)
+        return None
+
+    def delete_cookie(self, key: str, **_: Any) -> None:
+        """Forget the cookie ``key``."""
+        self.cookies.delete(key)
 
 
 class _KeptContext:
@@ -159,7 +213,7 @@ def _as_test_response(response: httpx2.Response) -> TestResponse:
     return response  # type: ignore[return-value]
 
 
-class TestClient(StarletteTestClient):
+class TestClient(_CookieMethods, StarletteTestClient):
     """The sync test client: ``with app.test_client() as client: r = client.get("/")``.
 
     Entering runs the lifespan (``before_serving``); leaving runs ``after_serving``.
@@ -228,7 +282,7 @@ class TestClient(StarletteTestClient):
         _session_cookie_jar_update(self, response)
 
 
-class AsyncTestClient(httpx2.AsyncClient):
+class AsyncTestClient(_CookieMethods, httpx2.AsyncClient):
     """The async test client: ``async with app.async_test_client() as client: await client.get("/")``.
 
     Entering runs the lifespan; leaving shuts it down. Cookies persist across requests.

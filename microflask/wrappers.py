@@ -169,6 +169,14 @@ class ConnectionAttributes:
     def user_agent(self) -> str:
         return self.headers.get("user-agent", "")
 
+    @property
+    def referrer(self) -> str | None:
+        return self.headers.get("referer")
+
+    @property
+    def origin(self) -> str | None:
+        return self.headers.get("origin")
+
 
 class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
     """The incoming request. Sync attributes are computed on first use and cached."""

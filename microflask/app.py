@@ -255,9 +255,12 @@ class MicroFlask(AppBase):
             response = await self._call(ctx, func, is_async, response)
         session = ctx.session
         if session is not None and not self.session_interface.is_null_session(session):
-            saved = self.session_interface.save_session(self, session, response)
-            if saved is not None:  # a Flask-style sync interface returns None
-                await saved
+            try:
+                saved = self.session_interface.save_session(self, session, response)
+                if saved is not None:  # a Flask-style sync interface returns None
+                    await saved
+            except HTTPException as e:  # e.g. 503 from a session store that is down
+                response = self.make_response(await self._handle_user_exception(ctx, plan, e))
         return response
 
     async def _teardown(self, ctx: RequestContext, plan: EndpointPlan, error: BaseException | None) -> None:

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: install run test lint bench clean
+.PHONY: install run test test-services lint bench docs clean
 
 install: $(VENV)/.installed
 
@@ -17,19 +17,33 @@ $(VENV)/.installed: pyproject.toml
 
 ## Serve examples/hello with auto-reload on http://127.0.0.1:5000
 run: install
-	$(BIN)/uvicorn --app-dir examples/hello app:app --reload --host $(HOST) --port $(PORT)
+	$(BIN)/microflask run --app examples/hello/app.py --debug --host $(HOST) --port $(PORT)
 
-## Lint, then the whole test suite
-test: install lint
+## Lint, build the docs (strict), then the whole test suite
+test: install lint docs test-services
 	$(BIN)/python -m pytest -q
+
+## What some tests need beyond pip: headless Chromium and redis-server (Debian packages, installed
+## when missing and root may; otherwise those tests skip and say why)
+test-services:
+	-bash scripts/install-browser.sh
+	-bash scripts/install-redis.sh
 
 lint: install
 	$(BIN)/ruff check microflask tests benchmarks examples
 	$(BIN)/ruff format --check microflask tests benchmarks examples
 	$(BIN)/mypy microflask
 
+## The documentation site (MkDocs + Material + mkdocstrings) into site/; warnings fail the build
+docs: $(VENV)/.installed-docs
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet
+
+$(VENV)/.installed-docs: pyproject.toml | install
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
+	touch $@
+
 bench: install
 	$(BIN)/python benchmarks/inprocess.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache site

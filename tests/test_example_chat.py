@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import anyio
 import pytest
+from example_loader import example_module
 from starlette.testclient import WebSocketDenialResponse
-
-CHAT_DIR = Path(__file__).resolve().parent.parent / "examples" / "chat"
-MODULE_NAME = "microflask_example_chat_app"
 
 
 @pytest.fixture(scope="module")
 def chat() -> Iterator[ModuleType]:
-    """examples/chat/app.py, imported under a name no other test module uses."""
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, CHAT_DIR / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE_NAME] = module  # MicroFlask(__name__) finds its folder through sys.modules
-    try:
-        spec.loader.exec_module(module)
+    """examples/chat/app.py."""
+    with example_module("chat") as module:
         yield module
-    finally:
-        del sys.modules[MODULE_NAME]
 
 
 @pytest.fixture

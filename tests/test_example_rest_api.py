@@ -2,31 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-API_DIR = Path(__file__).resolve().parent.parent / "examples" / "rest_api"
-MODULE_NAME = "microflask_example_rest_api_app"
+from example_loader import example_module
 
 
 @pytest.fixture(scope="module")
 def api() -> Iterator[ModuleType]:
-    """examples/rest_api/app.py, imported under a name no other test module uses."""
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, API_DIR / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE_NAME] = module  # MicroFlask(__name__) finds its folder through sys.modules
-    try:
-        spec.loader.exec_module(module)
+    """examples/rest_api/app.py."""
+    with example_module("rest_api") as module:
         yield module
-    finally:
-        del sys.modules[MODULE_NAME]
 
 
 @pytest.fixture

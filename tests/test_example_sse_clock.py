@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
-
-CLOCK_DIR = Path(__file__).resolve().parent.parent / "examples" / "sse_clock"
-MODULE_NAME = "microflask_example_sse_clock_app"
+from example_loader import example_module
 
 
 @pytest.fixture(scope="module")
 def clock() -> Iterator[ModuleType]:
-    """examples/sse_clock/app.py, imported under a name no other test module uses."""
-    spec = importlib.util.spec_from_file_location(MODULE_NAME, CLOCK_DIR / "app.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[MODULE_NAME] = module  # MicroFlask(__name__) finds its folder through sys.modules
-    try:
-        spec.loader.exec_module(module)
+    """examples/sse_clock/app.py."""
+    with example_module("sse_clock") as module:
         yield module
-    finally:
-        del sys.modules[MODULE_NAME]
 
 
 @pytest.fixture

@@ -42,8 +42,9 @@ $(VENV)/.installed-docs: pyproject.toml | install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]'
 	touch $@
 
+## The whole benchmark suite vs Starlette, FastAPI, Quart, Flask (~11 min; peers go into .venv-bench, not .venv)
 bench: install
-	$(BIN)/python benchmarks/inprocess.py
+	$(BIN)/python benchmarks/run.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache site

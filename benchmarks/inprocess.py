@@ -1,11 +1,17 @@
-"""In-process cost per request: microflask vs bare Starlette, as ASGI callables in one process.
+"""In-process cost per request: microflask vs bare Starlette (and FastAPI, Quart, a bare ASGI
+callable when installed), as ASGI callables in one process: no server, no sockets.
 
-Both apps serve the same three endpoints: ``/`` (text), ``/json`` and ``/users/<int:id>``
-(JSON). Each round times N requests per app and endpoint, interleaving the apps so that
-machine noise hits both alike; the best round counts. Prints microseconds per request and
-the ratio microflask / Starlette (below 1.0 means microflask is faster).
+Every app serves the same three endpoints: ``/`` (text), ``/json`` and ``/users/<int:id>``
+(JSON); see ``bench_apps.py``. Each app gets its lifespan startup first, as a server would.
+Each round times N requests per app and endpoint, interleaving the apps so that machine noise
+hits all alike; the best round counts. Prints microseconds per request and the ratio of
+microflask to each peer (below 1.0 means microflask is faster). Peers that are not installed
+are skipped; microflask and Starlette are required.
 
-    python benchmarks/inprocess.py [--requests 20000] [--rounds 7] [--loop asyncio|uvloop] [--json out.json]
+    python benchmarks/inprocess.py [--requests 20000] [--rounds 7] [--loop asyncio|uvloop]
+                                   [--apps microflask,starlette,...] [--no-orjson] [--json out.json]
+
+``--no-orjson`` runs as if orjson were not installed (the stdlib encodes JSON bodies).
 """
 
 from __future__ import annotations
@@ -17,105 +23,73 @@ import json
 import platform
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
-ENDPOINTS = [("/ text", "/"), ("/json", "/json"), ("/users/<int:id>", "/users/42")]
-
-
-def microflask_app() -> Any:
-    from microflask import MicroFlask
-
-    app = MicroFlask(__name__)
-
-    @app.route("/")
-    async def index() -> str:
-        return "Hello, World!"
-
-    @app.route("/json")
-    async def hello_json() -> dict[str, str]:
-        return {"message": "Hello, World!"}
-
-    @app.route("/users/<int:id>")
-    async def user(id: int) -> dict[str, int]:
-        return {"id": id}
-
-    return app
-
-
-def starlette_app() -> Any:
-    from starlette.applications import Starlette
-    from starlette.requests import Request
-    from starlette.responses import JSONResponse, PlainTextResponse
-    from starlette.routing import Route
-
-    async def index(request: Request) -> PlainTextResponse:
-        return PlainTextResponse("Hello, World!")
-
-    async def hello_json(request: Request) -> JSONResponse:
-        return JSONResponse({"message": "Hello, World!"})
-
-    async def user(request: Request) -> JSONResponse:
-        return JSONResponse({"id": request.path_params["id"]})
-
-    return Starlette(routes=[Route("/", index), Route("/json", hello_json), Route("/users/{id:int}", user)])
-
-
-APPS: dict[str, Callable[[], Any]] = {"microflask": microflask_app, "starlette": starlette_app}
-
-
-def scope_for(path: str) -> dict[str, Any]:
-    return {
-        "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "root_path": "",
-        "query_string": b"",
-        "headers": [(b"host", b"localhost"), (b"user-agent", b"bench"), (b"accept", b"*/*")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 8000),
-        "state": {},
-    }
-
-
-async def receive() -> dict[str, Any]:
-    return {"type": "http.request", "body": b"", "more_body": False}
+from bench_apps import ASGI_APPS, ENDPOINTS, REQUIRES, check_body
+from benchutil import Collector, Receive, call, installed, lifespan_startup, scope_for
 
 
 async def time_requests(app: Any, path: str, n: int) -> float:
     """Microseconds per request for ``n`` sequential requests to ``path``."""
     base = scope_for(path)
-    status: list[int] = []
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.start":
-            status.append(message["status"])
-
-    # Warm up (first call freezes microflask; caches fill) and check the answer is a 200.
+    send = Collector()
+    # Warm up: the first call freezes microflask; caches fill.
     for _ in range(50):
-        await app(dict(base), receive, send)
-    if set(status) != {200}:
-        raise SystemExit(f"{path} answered {set(status)}, expected 200")
+        await app(dict(base), Receive(), send)
+    if set(send.statuses) != {200}:
+        raise SystemExit(f"{path} answered {set(send.statuses)}, expected 200")
+    send.statuses.clear()
     gc.collect()
     start = time.perf_counter()
     for _ in range(n):
-        await app(dict(base), receive, send)
-    return (time.perf_counter() - start) / n * 1e6
+        await app(dict(base), Receive(), send)
+    elapsed = time.perf_counter() - start
+    if len(send.statuses) != n:
+        raise SystemExit(f"{path}: {len(send.statuses)} responses for {n} requests")
+    return elapsed / n * 1e6
 
 
-async def run(requests: int, rounds: int) -> dict[str, dict[str, float]]:
-    apps = {name: factory() for name, factory in APPS.items()}
-    best: dict[str, dict[str, float]] = {name: {} for name in apps}
-    for _ in range(rounds):
-        for label, path in ENDPOINTS:
-            for name, app in apps.items():  # interleaved: each app, each endpoint, each round
-                us = await time_requests(app, path, requests)
-                best[name][label] = min(best[name].get(label, float("inf")), us)
-    return best
+async def run(
+    names: list[str], requests: int, rounds: int, bodies: dict[str, dict[str, str]]
+) -> dict[str, dict[str, float]]:
+    apps = {name: ASGI_APPS[name]() for name in names}
+    shutdowns = [await lifespan_startup(app) for app in apps.values()]
+    try:
+        for name, app in apps.items():
+            for _, path in ENDPOINTS:
+                status, body = await call(app, path)
+                check_body(name, path, status, body)
+                bodies.setdefault(name, {})[path] = body.decode()
+        best: dict[str, dict[str, float]] = {name: {} for name in apps}
+        for _ in range(rounds):
+            for label, path in ENDPOINTS:
+                for name, app in apps.items():  # interleaved: each app, each endpoint, each round
+                    us = await time_requests(app, path, requests)
+                    best[name][label] = min(best[name].get(label, float("inf")), us)
+        return best
+    finally:
+        for shutdown in shutdowns:
+            await shutdown()
+
+
+def available(requested: str | None) -> list[str]:
+    names = requested.split(",") if requested else list(ASGI_APPS)
+    unknown = [n for n in names if n not in ASGI_APPS]
+    if unknown:
+        raise SystemExit(f"unknown app(s) {unknown}; choose from {list(ASGI_APPS)}")
+    for required in ("microflask", "starlette"):
+        if required not in names:
+            names.insert(0 if required == "microflask" else 1, required)
+    chosen = []
+    for name in names:
+        module = REQUIRES.get(name)
+        if module is None or installed(module):
+            chosen.append(name)
+        elif name in ("microflask", "starlette"):
+            raise SystemExit(f"{name} is not installed")
+        else:
+            print(f"(skipping {name}: not installed)")
+    return chosen
 
 
 def main() -> None:
@@ -123,27 +97,57 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20000, help="requests per app, endpoint and round")
     parser.add_argument("--rounds", type=int, default=7, help="rounds; the best counts")
     parser.add_argument("--loop", choices=["asyncio", "uvloop"], default="asyncio")
+    parser.add_argument("--apps", help=f"comma-separated subset of {','.join(ASGI_APPS)} (default: all installed)")
+    parser.add_argument("--no-orjson", action="store_true", help="run as if orjson were not installed")
     parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
 
+    if args.no_orjson:
+        sys.modules["orjson"] = None  # type: ignore[assignment]  # "import orjson" now raises ImportError
+    orjson = "off" if args.no_orjson or not installed("orjson") else "on"
+    names = available(args.apps)
+
+    bodies: dict[str, dict[str, str]] = {}
     if args.loop == "uvloop":
         import uvloop
 
-        result = uvloop.run(run(args.requests, args.rounds))
+        result = uvloop.run(run(names, args.requests, args.rounds, bodies))
     else:
-        result = asyncio.run(run(args.requests, args.rounds))
+        result = asyncio.run(run(names, args.requests, args.rounds, bodies))
 
-    print(f"in-process µs/request, best of {args.rounds} rounds x {args.requests} requests ({args.loop})")
+    print(
+        f"in-process µs/request, best of {args.rounds} rounds x {args.requests} requests ({args.loop}, orjson {orjson})"
+    )
     print(f"python {platform.python_version()} on {platform.machine()}, {sys.platform}")
-    print(f"{'endpoint':<18}{'microflask':>12}{'starlette':>12}{'ratio':>8}")
-    ratios = {}
+    peers = [n for n in names if n != "microflask"]
+    print(f"{'endpoint':<18}" + "".join(f"{n:>12}" for n in names) + "".join(f"{'mf/' + p[:6]:>11}" for p in peers))
+    ratios: dict[str, dict[str, float]] = {p: {} for p in peers}
     for label, _ in ENDPOINTS:
-        mf, st = result["microflask"][label], result["starlette"][label]
-        ratios[label] = mf / st
-        print(f"{label:<18}{mf:>12.2f}{st:>12.2f}{mf / st:>7.2f}x")
+        mf = result["microflask"][label]
+        cells = "".join(f"{result[n][label]:>12.2f}" for n in names)
+        for p in peers:
+            ratios[p][label] = mf / result[p][label]
+        print(f"{label:<18}{cells}" + "".join(f"{ratios[p][label]:>10.2f}x" for p in peers))
+    print(
+        "ratio microflask/starlette: "
+        + ", ".join(f"{label} {ratios['starlette'][label]:.2f}x" for label, _ in ENDPOINTS)
+    )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"us_per_request": result, "ratio_microflask_over_starlette": ratios}, f, indent=2)
+            json.dump(
+                {
+                    "requests": args.requests,
+                    "rounds": args.rounds,
+                    "loop": args.loop,
+                    "orjson": orjson,
+                    "us_per_request": result,
+                    "ratio_microflask_over_starlette": ratios["starlette"],
+                    "ratio_microflask_over": ratios,
+                    "bodies": bodies,
+                },
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

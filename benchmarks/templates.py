@@ -5,13 +5,14 @@ its own ``Environment(autoescape=True)`` on the same folder; microflask renders 
 ``await render_template`` inside a request context, with its template globals and context
 processors machinery in place. Interleaved rounds, best of N; prints the ratio.
 
-    python benchmarks/templates.py [--renders 2000] [--rounds 7]
+    python benchmarks/templates.py [--renders 2000] [--rounds 7] [--json out.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import time
 from typing import Any
@@ -50,14 +51,27 @@ async def run(renders: int, rounds: int) -> dict[str, float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--renders", type=int, default=2000)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--renders", "--requests", type=int, default=2000, help="renders per round")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds; the best counts")
+    parser.add_argument("--json", help="also write the figures to this JSON file")
     args = parser.parse_args()
     best: dict[str, Any] = asyncio.run(run(args.renders, args.rounds))
     print(f"50-row autoescaped page, µs/render, best of {args.rounds} rounds x {args.renders} renders")
     print(f"{'raw jinja Template.render':<32}{best['jinja']:>10.1f}")
     print(f"{'microflask render_template':<32}{best['microflask']:>10.1f}")
     print(f"{'ratio':<32}{best['microflask'] / best['jinja']:>9.2f}x")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(
+                {
+                    "renders": args.renders,
+                    "rounds": args.rounds,
+                    "us_per_render": best,
+                    "ratio_microflask_over_jinja": best["microflask"] / best["jinja"],
+                },
+                f,
+                indent=2,
+            )
 
 
 if __name__ == "__main__":

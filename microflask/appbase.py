@@ -283,7 +283,7 @@ class AppBase(Scaffold):
 
     def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
         """A request context for a fake request: ``with app.test_request_context("/x?a=1"):``."""
-        from .testing import make_test_request_context
+        from .fakerequest import make_test_request_context
 
         return make_test_request_context(self._app, *args, **kwargs)
 

@@ -14,22 +14,22 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
 from types import SimpleNamespace, TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode, urlsplit
 
 import httpx2
 from starlette.testclient import TestClient as StarletteTestClient
 
 from .ctx import RequestContext, _cv_context
+from .fakerequest import BASE_URL, make_test_request_context  # re-exported: it lives apart (no httpx2)
 from .lifespan import LifespanDriver
 
 if TYPE_CHECKING:
-    from starlette.types import Message, Receive, Scope, Send
+    from starlette.types import Receive, Scope, Send
 
     from .app import MicroFlask
 
 __all__ = ["AsyncTestClient", "TestClient", "TestResponse", "make_test_request_context"]
 
-BASE_URL = "http://localhost"
+# Re-exported: it lives apart so that app.test_request_context() needs no test-client dependency.
 
 
 class TestResponse(httpx2.Response):
@@ -365,74 +365,3 @@ def _finish(coro: Any) -> Any:
         return done.value
     coro.close()
     raise RuntimeError("This session interface does I/O: use the async client's session_transaction().")
-
-
-def make_test_request_context(
-    app: MicroFlask,
-    path: str = "/",
-    base_url: str | None = None,
-    method: str = "GET",
-    headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
-    query_string: str | bytes | Mapping[str, Any] | None = None,
-    data: str | bytes | Mapping[str, Any] | None = None,
-    json: Any = None,
-    content_type: str | None = None,
-    root_path: str = "",
-) -> RequestContext:
-    """A request context for a request built from these values (no server involved)."""
-    base = urlsplit(base_url or (f"http://{app.config['SERVER_NAME']}" if app.config["SERVER_NAME"] else BASE_URL))
-    split = urlsplit(path)
-    if query_string is None:
-        query = split.query.encode("latin-1")
-    elif isinstance(query_string, Mapping):
-        query = urlencode(list(query_string.items()), doseq=True).encode("latin-1")
-    else:
-        query = query_string.encode("latin-1") if isinstance(query_string, str) else query_string
-    raw_headers = [(k.lower(), v) for k, v in (headers.items() if isinstance(headers, Mapping) else headers or [])]
-    body = b""
-    if json is not None:
-        body = _json.dumps(json).encode()
-        content_type = content_type or "application/json"
-    elif isinstance(data, Mapping):
-        body = urlencode(list(data.items()), doseq=True).encode()
-        content_type = content_type or "application/x-www-form-urlencoded"
-    elif data is not None:
-        body = data.encode() if isinstance(data, str) else data
-    if content_type:
-        raw_headers.append(("content-type", content_type))
-    if body:
-        raw_headers.append(("content-length", str(len(body))))
-    if not any(k == "host" for k, _ in raw_headers):
-        raw_headers.append(("host", base.netloc))
-    root = (root_path or base.path).rstrip("/")
-    scope: dict[str, Any] = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": method.upper(),
-        "scheme": base.scheme or "http",
-        "path": root + (split.path or "/"),
-        "raw_path": (root + (split.path or "/")).encode(),
-        "root_path": root,
-        "query_string": query,
-        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in raw_headers],
-        "client": ("127.0.0.1", 50000),
-        "server": (base.hostname or "localhost", base.port or (443 if base.scheme == "https" else 80)),
-        "app": app,
-    }
-    sent = False
-
-    async def receive() -> Message:
-        nonlocal sent
-        if sent:
-            return {"type": "http.disconnect"}
-        sent = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    request = app.request_class(scope, receive)
-    try:
-        rule, values = app.url_map.match(split.path or "/", method.upper(), query)
-        request.url_rule, request.view_args = rule, values
-    except Exception as e:  # kept, as in Flask, for the code under test to inspect
-        request.routing_exception = e
-    return RequestContext(app, request)

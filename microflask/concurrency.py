@@ -13,17 +13,18 @@ import functools
 import inspect
 import queue
 from asyncio.events import _get_running_loop
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
 import anyio.to_thread
 from anyio.abc import TaskGroup
 
-__all__ = ["ThreadLane", "is_async_callable", "on_event_loop"]
+__all__ = ["ThreadLane", "finish_without_loop", "is_async_callable", "on_event_loop"]
 
+T = TypeVar("T")
 _Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...], list[Any], anyio.Event]
 
 
@@ -97,3 +98,14 @@ def on_event_loop() -> bool:
     (sync views) and plain sync code. Helpers with both forms use it to return an
     awaitable or the value itself."""
     return _get_running_loop() is not None
+
+
+def finish_without_loop(coro: Coroutine[Any, Any, T], needs_loop: str) -> T:
+    """Run a coroutine that never waits (everything it needs is at hand) to its end in sync code
+    with no event loop; if it would wait, close it and raise ``RuntimeError(needs_loop)``."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coro.close()
+    raise RuntimeError(needs_loop)

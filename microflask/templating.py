@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from .concurrency import is_async_callable, on_event_loop
+from .concurrency import finish_without_loop, is_async_callable, on_event_loop
 from .ctx import _Proxy, current_context, g, request, session
 
 if TYPE_CHECKING:
@@ -191,13 +191,9 @@ async def _context(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
 
 
 def _context_sync(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
-    coro = _context(app, context)
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coro.close()
-    raise RuntimeError("An async context processor cannot run in a sync view: make the view async.")
+    return finish_without_loop(
+        _context(app, context), "An async context processor cannot run in a sync view: make the view async."
+    )
 
 
 def _template(env: jinja2.Environment, name: str | list[str] | jinja2.Template | None, source: str | None) -> Any:

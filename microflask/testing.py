@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 from starlette.testclient import TestClient as StarletteTestClient
 
+from .concurrency import finish_without_loop
 from .ctx import RequestContext, _cv_context
 from .fakerequest import BASE_URL, make_test_request_context  # re-exported: it lives apart (no httpx2)
 from .lifespan import LifespanDriver
@@ -30,6 +31,9 @@ if TYPE_CHECKING:
 __all__ = ["AsyncTestClient", "TestClient", "TestResponse", "make_test_request_context"]
 
 # Re-exported: it lives apart so that app.test_request_context() needs no test-client dependency.
+
+
+_SESSION_IO = "This session interface does I/O: use the async client's session_transaction()."
 
 
 class TestResponse(httpx2.Response):
@@ -272,13 +276,13 @@ class TestClient(_CookieMethods, StarletteTestClient):
         ctx = app.test_request_context(path, headers=_cookie_header(self), **kwargs)
         with ctx:
             assert ctx.request is not None
-            session = _finish(interface.open_session(app, ctx.request))
+            session = finish_without_loop(interface.open_session(app, ctx.request), _SESSION_IO)
             if session is None:
                 raise RuntimeError("The session interface did not open a session (is SECRET_KEY set?).")
             yield session
             response = app.response_class()
             if not interface.is_null_session(session):
-                _finish(interface.save_session(app, session, response))
+                finish_without_loop(interface.save_session(app, session, response), _SESSION_IO)
         _session_cookie_jar_update(self, response)
 
 
@@ -355,13 +359,3 @@ class AsyncTestClient(_CookieMethods, httpx2.AsyncClient):
             await self._lifespan.__aexit__(exc_type, exc, tb)
         finally:
             await super().__aexit__(exc_type, exc, tb)
-
-
-def _finish(coro: Any) -> Any:
-    """Run a coroutine that does no I/O (the cookie session's open/save) to its end, without a loop."""
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("This session interface does I/O: use the async client's session_transaction().")

@@ -21,7 +21,7 @@ from starlette.requests import ClientDisconnect, empty_receive, empty_send
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
-from .concurrency import on_event_loop
+from .concurrency import finish_without_loop, on_event_loop
 from .ctx import current_context
 from .datastructures import Accept, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
@@ -244,7 +244,8 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
         try:
             return anyio.from_thread.run(load)  # a worker thread: the loop reads the body
         except anyio.NoEventLoopError:
-            return _run_without_loop(load)  # no loop at all (test_request_context in sync code)
+            # No loop at all (test_request_context in sync code): the body is already at hand.
+            return finish_without_loop(load(), "Reading this request body needs a running event loop: use 'await'.")
 
     async def stream(self) -> AsyncGenerator[bytes, None]:
         """The body in chunks as they arrive, with ``MAX_CONTENT_LENGTH`` enforced (413)."""
@@ -435,17 +436,6 @@ async def _until_closing_boundary(marker: bytes, stream: AsyncGenerator[bytes, N
         yield chunk
     if not seen:
         raise MultiPartException("the multipart body ended before its closing boundary.")
-
-
-def _run_without_loop(load: Callable[[], Coroutine[Any, Any, T]]) -> T:
-    """Run a body read that never waits (the whole body is already at hand) without a loop."""
-    coro = load()
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value  # type: ignore[no-any-return]
-    coro.close()
-    raise RuntimeError("Reading this request body needs a running event loop: use 'async with' and 'await'.")
 
 
 def _json_loads(data: bytes) -> Any:

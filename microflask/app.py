@@ -263,7 +263,8 @@ class MicroFlask(AppBase):
                 response = self.make_response(await self._handle_user_exception(ctx, plan, e))
         return response
 
-    async def _teardown(self, ctx: RequestContext, plan: EndpointPlan, error: BaseException | None) -> None:
+    async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
+        """Run the teardown functions (errors logged, the rest still run), release uploaded files."""
         for func, is_async in plan.teardown:
             try:
                 await self._call(ctx, func, is_async, error)

@@ -18,6 +18,7 @@ __all__ = [
     "content_type_header",
     "dump_cookie",
     "host_is_trusted",
+    "is_json_mimetype",
     "not_modified",
     "parse_options_header",
     "route_path",
@@ -37,6 +38,11 @@ def parse_options_header(value: str | None) -> tuple[str, dict[str, str]]:
         if name.strip():
             options[name.strip().lower()] = val.strip().strip('"')
     return main.strip().lower(), options
+
+
+def is_json_mimetype(mimetype: str) -> bool:
+    """``application/json`` or any ``application/...+json``."""
+    return mimetype == "application/json" or (mimetype.startswith("application/") and mimetype.endswith("+json"))
 
 
 def route_path(scope: Any) -> str:

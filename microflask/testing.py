@@ -21,6 +21,7 @@ from starlette.testclient import TestClient as StarletteTestClient
 from .concurrency import finish_without_loop
 from .ctx import RequestContext, _cv_context
 from .fakerequest import BASE_URL, make_test_request_context  # re-exported: it lives apart (no httpx2)
+from .httputil import is_json_mimetype
 from .lifespan import LifespanDriver
 
 if TYPE_CHECKING:
@@ -69,8 +70,7 @@ class TestResponse(httpx2.Response):
 
     @property
     def is_json(self) -> bool:
-        mt = self.mimetype
-        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+        return is_json_mimetype(self.mimetype)
 
     def get_json(self, force: bool = False, silent: bool = False) -> Any:
         """The body parsed as JSON; None when it is not JSON and ``silent`` (raises otherwise)."""

@@ -170,12 +170,10 @@ async def dispatch_websocket(
             except (WebSocketDisconnect, OSError):
                 pass  # the client left while we were closing
     finally:
-        for func, is_async in plan.teardown:
-            try:
-                await app._call(ctx, func, is_async, error)
-            except Exception:
-                app.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
-        _cv_context.reset(token)
+        try:
+            await app._teardown(ctx, plan, error)
+        finally:
+            _cv_context.reset(token)
 
 
 async def _handled(app: MicroFlask, ctx: WebsocketContext, plan: EndpointPlan, e: Exception) -> Any:

@@ -25,7 +25,15 @@ from .concurrency import finish_without_loop, on_event_loop
 from .ctx import current_context
 from .datastructures import Accept, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
-from .httputil import SafeHeaders, content_type_header, dump_cookie, parse_options_header, route_path, status_code
+from .httputil import (
+    SafeHeaders,
+    content_type_header,
+    dump_cookie,
+    is_json_mimetype,
+    parse_options_header,
+    route_path,
+    status_code,
+)
 
 if TYPE_CHECKING:
     from .routing import Rule
@@ -227,8 +235,7 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
 
     @property
     def is_json(self) -> bool:
-        mt = self.mimetype
-        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+        return is_json_mimetype(self.mimetype)
 
     # -- the body ---------------------------------------------------------------------
     def _sync_or_async(self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any]) -> Any:
@@ -540,8 +547,7 @@ class Response(StarletteResponse):
 
     @property
     def is_json(self) -> bool:
-        mt = self.mimetype
-        return mt == "application/json" or (mt.startswith("application/") and mt.endswith("+json"))
+        return is_json_mimetype(self.mimetype)
 
     @property
     def location(self) -> str | None:

@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check microflask tests benchmarks examples
 	$(BIN)/ruff format --check microflask tests benchmarks examples
 	$(BIN)/mypy microflask
+	$(BIN)/lint-imports
 
 ## The documentation site (MkDocs + Material + mkdocstrings) into site/; warnings fail the build
 docs: $(VENV)/.installed-docs

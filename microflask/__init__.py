@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import sys
 from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
@@ -51,10 +53,8 @@ def __getattr__(name: str) -> Any:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'microflask' has no attribute {name!r}")
-    import importlib
-
     value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
+    setattr(sys.modules[__name__], name, value)  # (``globals`` here is the submodule, not the builtin)
     return value
 
 

@@ -1,4 +1,6 @@
-"""The application: the ASGI entry point and the request path (the rest is in appbase.py).
+"""The application: its collaborators (contexts, templates, test clients, the CLI), freezing,
+and serving (the ASGI entry point and the request path). Registration and URL building are
+the registry's, in ``appbase.py``.
 
 Read :meth:`MicroFlask._dispatch` top to bottom for the whole life of a request::
 
@@ -20,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import responses as _responses
 from .appbase import AppBase
+from .background import BackgroundTasks
 from .concurrency import ThreadLane, is_async_callable
-from .ctx import AppContext, RequestContext, _cv_context, current_context
+from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
     HTTPException,
@@ -31,15 +34,20 @@ from .exceptions import (
     RequestRedirect,
     SecurityError,
 )
+from .fakerequest import make_test_request_context
+from .globals import _cv_context, current_context, g
 from .httputil import host_is_trusted, route_path
 from .lifespan import run_lifespan
-from .plans import EndpointPlan
+from .plans import EndpointPlan, teardown_hooks
 from .routing import Rule
 from .sessions import open_session_before_view
+from .websockets import dispatch_websocket
 from .wrappers import ClientDisconnect, Request, Response
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
+
+    from .testing import AsyncTestClient, TestClient
 
 
 __all__ = ["MicroFlask"]
@@ -67,6 +75,74 @@ def _host_header(scope: Scope) -> str:
 class MicroFlask(AppBase):
     """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
 
+    # -- building: contexts, background tasks, tools ---------------------------------------
+    def app_context(self) -> AppContext:
+        """``async with app.app_context():`` (or ``with``): ``current_app`` and ``g`` outside a request."""
+        return AppContext(self)
+
+    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
+        """A request context for a fake request: ``with app.test_request_context("/x?a=1"):``."""
+        return make_test_request_context(self, *args, **kwargs)
+
+    @functools.cached_property
+    def background_tasks(self) -> BackgroundTasks:
+        """The tasks started by :meth:`add_background_task` (their task group runs while serving)."""
+        return BackgroundTasks(self)
+
+    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        """Run ``func(*args, **kwargs)`` (sync or async) after the current response is sent, in its
+        own app context; errors are logged. Pending tasks are awaited (bounded by
+        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``) at shutdown, before ``after_serving``."""
+        self.background_tasks.add(func, args, kwargs)
+
+    # -- tools: command line, tests, templates ---------------------------------------------
+    @functools.cached_property
+    def cli(self) -> Any:
+        """The app's command group (Typer): ``@app.cli.command()`` adds a ``microflask`` command."""
+        from .appcli import AppGroup  # imported on first use: Typer is slow to import
+
+        return AppGroup(self)
+
+    def make_shell_context(self) -> dict[str, Any]:
+        """The names ``microflask shell`` starts with: ``app``, ``g``, and the processors' values."""
+        names: dict[str, Any] = {"app": self, "g": g}
+        for processor in self.shell_context_processors:
+            names.update(processor())
+        return names
+
+    def test_cli_runner(self, **kwargs: Any) -> Any:
+        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
+        from .cli import CliRunner  # imported on first use: Typer is slow to import
+
+        return CliRunner(self, **kwargs)
+
+    # -- testing -------------------------------------------------------------------------
+    def test_client(self, **kwargs: Any) -> TestClient:
+        """A sync test client: ``with app.test_client() as client: client.get("/")``."""
+        from .testing import TestClient  # imported on first use: the test transport is slow to import
+
+        return TestClient(self, **kwargs)
+
+    def async_test_client(self, **kwargs: Any) -> AsyncTestClient:
+        """An async test client: ``async with app.async_test_client() as client: await client.get("/")``."""
+        from .testing import AsyncTestClient  # imported on first use: the test transport is slow to import
+
+        return AsyncTestClient(self, **kwargs)
+
+    def create_jinja_environment(self) -> Any:
+        """The Jinja environment behind ``app.jinja_env`` (``app.jinja_options`` shape it)."""
+        from .templating import create_jinja_environment  # imported on first use: Jinja is slow to import
+
+        return create_jinja_environment(self)
+
+    def _add_template_item(
+        self, registry: dict[str, Any], env_attr: str, f: Callable[..., Any], name: str | None
+    ) -> None:
+        super()._add_template_item(registry, env_attr, f, name)
+        if "jinja_env" in self.__dict__:  # already created: keep it in step
+            getattr(self.jinja_env, env_attr)[name or f.__name__] = f
+        self.__dict__.pop("_templates_need_async", None)
+
     # -- starting to serve --------------------------------------------------------------
     def _ensure_setup(self) -> None:
         if self._entry is None:
@@ -92,6 +168,10 @@ class MicroFlask(AppBase):
         for cls, args, kwargs in reversed(self.user_middleware):
             entry = cls(entry, *args, **kwargs)
         self._entry = entry
+
+    async def _serve_rule(self, rule: Rule, scope: Scope, receive: Receive, send: Send) -> None:
+        self._ensure_setup()
+        await self._dispatch(scope, receive, send, rule, dict(scope.get("path_params", {})), None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         entry = self._entry
@@ -120,8 +200,6 @@ class MicroFlask(AppBase):
         elif kind == "lifespan":
             await run_lifespan(self, scope, receive, send)
         elif kind == "websocket":
-            from .websockets import dispatch_websocket
-
             path = route_path(scope)
             try:
                 rule, values = self.url_map.match(path, "GET", websocket=True)
@@ -273,6 +351,22 @@ class MicroFlask(AppBase):
         request = ctx.request
         if request is not None and request._form is not None:
             await request.close()
+
+    async def do_teardown(self, ctx: AppContext, exc: BaseException | None = None) -> None:
+        """Run the teardown functions of ``ctx`` on leaving ``async with`` it (errors propagate, as
+        Flask's; the request path's :meth:`_teardown` logs them instead)."""
+        for func, is_async in teardown_hooks(self, ctx):
+            await self._call(ctx, func, is_async, exc)
+
+    def do_teardown_sync(self, ctx: AppContext, exc: BaseException | None = None) -> None:
+        """Run the teardown functions of ``ctx`` on leaving a plain ``with`` (sync functions only)."""
+        for func, is_async in teardown_hooks(self, ctx):
+            if is_async:
+                raise RuntimeError(
+                    f"The teardown function {func.__qualname__} is async: leave the context with"
+                    " 'async with' (not 'with') so it can be awaited."
+                )
+            func(exc)
 
     # -- errors ------------------------------------------------------------------------
     def _find_error_handler(self, e: BaseException, scopes: tuple[str | None, ...]) -> Callable[..., Any] | None:

@@ -1,8 +1,8 @@
-"""The application's foundation: config, registration, URLs, contexts, templates, the CLI.
+"""The app as a registry (as Flask's ``sansio.App``): identity and config, registration
+(rules, blueprints, hooks, lifespans, middleware, mounts), URL building and error-handler lookup.
 
-:class:`AppBase` is everything of the app that is not serving requests (as Flask's
-``sansio.App``); :class:`~microflask.app.MicroFlask` adds the ASGI entry point and the
-request path on top of it.
+:class:`AppBase` does no I/O and handles no request; :class:`~microflask.app.MicroFlask`
+builds the app's collaborators on top of it, freezes it, and serves it.
 """
 
 from __future__ import annotations
@@ -15,16 +15,19 @@ import sys
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
 
 from starlette.routing import Router
 
+from .blueprints import Blueprint
 from .concurrency import is_async_callable
 from .config import DEFAULT_CONFIG, Config
-from .ctx import AppContext, RequestContext, _AppCtxGlobals
-from .json import DefaultJSONProvider, JSONProvider
-from .lifespan import BackgroundTasks, Mounts
+from .ctx import RequestContext, _AppCtxGlobals
+from .globals import current_context
+from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
+from .mounts import Mounts
 from .plans import EndpointPlan, RuleEndpoint
 from .routing import Map, Rule, RuleRoute
 from .scaffold import Scaffold, default_instance_path, setupmethod
@@ -32,17 +35,13 @@ from .sessions import SecureCookieSessionInterface, SessionInterface
 from .wrappers import Request, Response
 
 if TYPE_CHECKING:
-    from starlette.types import ASGIApp
-
-    from .app import MicroFlask
-    from .blueprints import Blueprint
-    from .testing import AsyncTestClient, TestClient
+    from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["AppBase"]
 
 
 class AppBase(Scaffold):
-    """Everything of the app but serving: config, registration, URLs, contexts, templates, CLI."""
+    """The app as a registry: config, registration, URL building; no I/O, no requests."""
 
     request_class: type[Request] = Request
     response_class: type[Response] = Response
@@ -74,17 +73,16 @@ class AppBase(Scaffold):
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path, self.default_config
         )
-        self.json: JSONProvider = self.json_provider_class(self._app)
         self.url_map = Map()
         self.router = Router(routes=[])
+        self.json: JSONProvider = self.json_provider_class(self)
         self.extensions: dict[str, Any] = {}
         self.blueprints: dict[str, Blueprint] = {}
         self.mounts = Mounts()
-        self.background_tasks = BackgroundTasks(self._app)
         self.teardown_appcontext_funcs: list[Callable[..., Any]] = []
         self.before_serving_funcs: list[Callable[..., Any]] = []
         self.after_serving_funcs: list[Callable[..., Any]] = []
-        self.lifespan_contexts: list[Callable[[MicroFlask], AbstractAsyncContextManager[Any]]] = []
+        self.lifespan_contexts: list[Callable[[Any], AbstractAsyncContextManager[Any]]] = []
         self.user_middleware: list[tuple[type, tuple[Any, ...], dict[str, Any]]] = []
         self.jinja_options: dict[str, Any] = {}
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
@@ -96,11 +94,6 @@ class AppBase(Scaffold):
             )
 
     # -- identity, config, logging ----------------------------------------------------
-    @property
-    def _app(self) -> MicroFlask:
-        """This object as the app it is (for the helpers that take one)."""
-        return cast("MicroFlask", self)
-
     @functools.cached_property
     def name(self) -> str:  # type: ignore[override]
         """The import name, or the script's name when run as ``__main__``."""
@@ -152,7 +145,7 @@ class AppBase(Scaffold):
     @functools.cached_property
     def logger(self) -> logging.Logger:
         """``logging.getLogger(app.name)``; gets a stderr handler if nothing else handles it."""
-        return create_logger(self._app)
+        return create_logger(self)
 
     @property
     def routes(self) -> list[Any]:
@@ -209,7 +202,7 @@ class AppBase(Scaffold):
                 raise AssertionError(f"View function mapping is overwriting an existing endpoint function: {endpoint}")
             self.view_functions[endpoint] = view_func
         self.url_map.add(url_rule)
-        self.router.routes.append(RuleRoute(url_rule, RuleEndpoint(self._app, url_rule), view_func))
+        self.router.routes.append(RuleRoute(url_rule, RuleEndpoint(self, url_rule), view_func))
 
     @setupmethod
     def register_blueprint(self, blueprint: Blueprint, **options: Any) -> None:
@@ -217,7 +210,7 @@ class AppBase(Scaffold):
 
         ``name=`` registers it again under another name (its endpoints become ``name.view``).
         """
-        blueprint.register(self._app, options)
+        blueprint.register(self, options)
 
     @setupmethod
     def teardown_appcontext(self, f: Callable[..., Any]) -> Callable[..., Any]:
@@ -264,10 +257,46 @@ class AppBase(Scaffold):
         _external: bool | None = None,
         **values: Any,
     ) -> str:
-        """Build the URL of ``endpoint``; see :func:`microflask.url_for`."""
-        from .helpers import build_url
+        """Build the URL of ``endpoint``; see :func:`microflask.url_for`.
 
-        return build_url(self._app, endpoint, values, _anchor, _method, _scheme, _external)
+        Relative inside a request of this app, external (which needs ``SERVER_NAME``) outside one.
+        """
+        ctx = current_context()
+        request = (ctx.request or ctx.websocket) if ctx is not None and ctx.app is self else None
+        if request is not None:
+            if endpoint[:1] == ".":
+                blueprint = request.blueprint
+                endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
+            if _external is None:
+                _external = _scheme is not None
+            root, host, default_scheme = request.root_path, request.host, request.scheme
+        else:
+            server_name = self.config["SERVER_NAME"]
+            if server_name is None:
+                raise RuntimeError(
+                    "Unable to build URLs outside an active request without 'SERVER_NAME' configured."
+                    " Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as needed."
+                )
+            if _external is None:
+                _external = True
+            root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
+            host, default_scheme = server_name, self.config["PREFERRED_URL_SCHEME"]
+            endpoint = endpoint.lstrip(".")
+        if _scheme is not None and not _external:
+            raise ValueError("When specifying '_scheme', '_external' must be True.")
+        values = dict(values)
+        if ":" in endpoint:  # "name:endpoint" builds into the MicroFlask app mounted as name
+            mount_name, _, endpoint = endpoint.partition(":")
+            path = self.mounts.build(mount_name, endpoint, values, _method)
+        else:
+            self.inject_url_defaults(endpoint, values)
+            path = self.url_map.build(endpoint, values, _method)
+        url = quote(root, safe="/%") + path
+        if _external:
+            url = f"{_scheme or default_scheme}://{host}{url}"
+        if _anchor is not None:
+            url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
+        return url
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         """Let the ``url_defaults`` functions of the app and the endpoint's blueprints fill ``values``."""
@@ -276,17 +305,7 @@ class AppBase(Scaffold):
             for func in self.url_default_functions.get(scope, ()):
                 func(endpoint, values)
 
-    # -- contexts ----------------------------------------------------------------------
-    def app_context(self) -> AppContext:
-        """``async with app.app_context():`` (or ``with``): ``current_app`` and ``g`` outside a request."""
-        return AppContext(self._app)
-
-    def test_request_context(self, *args: Any, **kwargs: Any) -> RequestContext:
-        """A request context for a fake request: ``with app.test_request_context("/x?a=1"):``."""
-        from .fakerequest import make_test_request_context
-
-        return make_test_request_context(self._app, *args, **kwargs)
-
+    # -- resources -------------------------------------------------------------------
     def open_instance_resource(self, resource: str, mode: str = "rb", encoding: str | None = "utf-8") -> Any:
         """Open a file relative to ``instance_path`` (which may be written to, unlike resources)."""
         path = os.path.join(self.instance_path, resource)
@@ -302,61 +321,21 @@ class AppBase(Scaffold):
         """
         self.mounts.add(path, app, name)
 
-    def add_background_task(self, func: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
-        """Run ``func(*args, **kwargs)`` (sync or async) after the current response is sent, in its
-        own app context; errors are logged. Pending tasks are awaited (bounded by
-        ``BACKGROUND_TASK_SHUTDOWN_TIMEOUT``) at shutdown, before ``after_serving``."""
-        self.background_tasks.add(func, args, kwargs)
-
-    # -- command line ------------------------------------------------------------------
-    @functools.cached_property
-    def cli(self) -> Any:
-        """The app's command group (Typer): ``@app.cli.command()`` adds a ``microflask`` command."""
-        from .cli import AppGroup
-
-        return AppGroup(self._app)
-
     @setupmethod
     def shell_context_processor(self, f: Callable[[], dict[str, Any]]) -> Callable[[], dict[str, Any]]:
         """Add the names ``f()`` returns to ``microflask shell``."""
         self.shell_context_processors.append(f)
         return f
 
-    def make_shell_context(self) -> dict[str, Any]:
-        """The names ``microflask shell`` starts with: ``app``, ``g``, and the processors' values."""
-        from .ctx import g
-
-        names: dict[str, Any] = {"app": self, "g": g}
-        for processor in self.shell_context_processors:
-            names.update(processor())
-        return names
-
-    def test_cli_runner(self, **kwargs: Any) -> Any:
-        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
-        from .cli import CliRunner
-
-        return CliRunner(self._app, **kwargs)
-
-    # -- testing -------------------------------------------------------------------------
-    def test_client(self, **kwargs: Any) -> TestClient:
-        """A sync test client: ``with app.test_client() as client: client.get("/")``."""
-        from .testing import TestClient
-
-        return TestClient(self._app, **kwargs)
-
-    def async_test_client(self, **kwargs: Any) -> AsyncTestClient:
-        """An async test client: ``async with app.async_test_client() as client: await client.get("/")``."""
-        from .testing import AsyncTestClient
-
-        return AsyncTestClient(self._app, **kwargs)
-
     # -- templates ---------------------------------------------------------------------
     @functools.cached_property
     def jinja_env(self) -> Any:
-        """The Jinja environment, created on first use (``app.jinja_options`` shape it)."""
-        from .templating import create_jinja_environment
+        """The Jinja environment, created on first use by :meth:`create_jinja_environment`."""
+        return self.create_jinja_environment()
 
-        return create_jinja_environment(self._app)
+    def create_jinja_environment(self) -> Any:
+        """Create the Jinja environment (MicroFlask's)."""
+        raise NotImplementedError
 
     @property
     def templates_auto_reload(self) -> bool:
@@ -364,13 +343,10 @@ class AppBase(Scaffold):
         value = self.config["TEMPLATES_AUTO_RELOAD"]
         return bool(self.debug if value is None else value)
 
-    def _add_template_item(
-        self, registry: dict[str, Any], env_attr: str, f: Callable[..., Any], name: str | None
-    ) -> None:
-        super()._add_template_item(registry, env_attr, f, name)
-        if "jinja_env" in self.__dict__:  # already created: keep it in step
-            getattr(self.jinja_env, env_attr)[name or f.__name__] = f
-        self.__dict__.pop("_templates_need_async", None)
+    # -- serving (MicroFlask's) ---------------------------------------------------------
+    async def _serve_rule(self, rule: Rule, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve a request that a Starlette router matched to ``rule`` (through ``app.routes``)."""
+        raise NotImplementedError
 
     def __repr__(self) -> str:
         return f"<MicroFlask {self.name!r}>"

@@ -1,9 +1,8 @@
-"""``app.cli``: the app's own commands, and the runner that invokes them in tests.
+"""``app.cli``: the app's own commands.
 
 :class:`AppGroup` is a ``typer.Typer``: ``@app.cli.command()`` adds a function (``async def``
 too), ``app.cli.add_command()`` a plain Click command or group; both run inside the app
-context and become ``microflask NAME``. :class:`CliRunner` (``app.test_cli_runner()``)
-invokes ``microflask`` in-process with the app handed over, as Flask's ``FlaskCliRunner``.
+context and become ``microflask NAME``.
 
 Typer has its own copy of Click, so a real Click command cannot be a child of a Typer group
 as such: :class:`_ClickCommand` stands in for it and runs it with Click's own ``main()``.
@@ -21,16 +20,14 @@ import typer
 import typer.main
 from typer import _click as typer_click  # Typer's Click: the base of its commands and contexts
 from typer.core import TyperCommand, TyperGroup
-from typer.testing import CliRunner as _TyperCliRunner
-from typer.testing import Result
 
-from .ctx import current_context
+from .globals import current_context
 
 if TYPE_CHECKING:
     from .app import MicroFlask
     from .ctx import AppContext
 
-__all__ = ["AppGroup", "CliRunner", "app_context_for"]
+__all__ = ["AppGroup", "app_context_for"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: The help panel the app's commands are listed under in ``microflask --help``.
@@ -146,29 +143,3 @@ class AppGroup(typer.Typer):
             if not getattr(command, "rich_help_panel", None):  # None, or Typer's unset placeholder
                 command.rich_help_panel = APP_COMMANDS_PANEL  # type: ignore[attr-defined]
         return group
-
-
-class CliRunner(_TyperCliRunner):
-    """Invokes ``microflask`` in-process against one app, for tests: ``app.test_cli_runner()``.
-
-    ``runner.invoke(args=["hello", "--name", "x"])`` runs ``microflask hello --name x`` with the
-    app handed over (no discovery) and returns a result with ``output`` (stdout and stderr),
-    ``stdout``, ``stderr``, ``exit_code`` and ``exception``. The built-in commands work too.
-    """
-
-    def __init__(self, app: MicroFlask, **kwargs: Any) -> None:
-        self.app = app
-        super().__init__(**kwargs)
-
-    def invoke(  # type: ignore[override]
-        self, cli: typer.Typer | None = None, args: str | list[str] | None = None, **kwargs: Any
-    ) -> Result:
-        """Invoke ``microflask`` (``cli`` None or ``app.cli``) or another Typer app with ``args``."""
-        if cli is None or cli is self.app.cli:
-            from .cli import cli as microflask_cli
-            from .discovery import ScriptInfo
-
-            cli = microflask_cli
-            kwargs.setdefault("obj", ScriptInfo(app=self.app))
-        kwargs.setdefault("prog_name", "microflask")
-        return super().invoke(cli, args, **kwargs)

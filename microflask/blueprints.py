@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .scaffold import Scaffold, setupmethod
 
 if TYPE_CHECKING:
-    from .app import MicroFlask
+    from .appbase import AppBase
 
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
@@ -29,7 +29,7 @@ class BlueprintSetupState:
     """One registration of a blueprint on an app: the name, prefix and defaults it got."""
 
     def __init__(
-        self, blueprint: Blueprint, app: MicroFlask, options: dict[str, Any], first_registration: bool
+        self, blueprint: Blueprint, app: AppBase, options: dict[str, Any], first_registration: bool
     ) -> None:
         self.app = app
         self.blueprint = blueprint
@@ -132,7 +132,7 @@ class Blueprint(Scaffold):
             raise ValueError("Cannot register a blueprint on itself")
         self._blueprints.append((blueprint, options))
 
-    def register(self, app: MicroFlask, options: dict[str, Any]) -> None:
+    def register(self, app: AppBase, options: dict[str, Any]) -> None:
         """Called by ``app.register_blueprint``: replay the records on ``app``."""
         name = f"{options.get('name_prefix', '')}.{options.get('name', self.name)}".lstrip(".")
         if name in app.blueprints:
@@ -160,7 +160,7 @@ class Blueprint(Scaffold):
             child_options["name_prefix"] = name
             child.register(app, child_options)
 
-    def _merge_into(self, app: MicroFlask, name: str) -> None:
+    def _merge_into(self, app: AppBase, name: str) -> None:
         """Give ``app`` this blueprint's hooks and handlers, keyed by its registered name."""
         hook_lists = (
             "before_request_funcs",

@@ -25,8 +25,11 @@ import typer
 import typer.main
 from typer import _click as typer_click  # Typer's own Click: the base of its commands and contexts
 from typer.core import TyperGroup
+from typer.testing import CliRunner as _TyperCliRunner
+from typer.testing import Result
 
-from .appcli import AppGroup, CliRunner, app_context_for
+from . import __version__
+from .appcli import AppGroup, app_context_for
 from .discovery import NoAppException, ScriptInfo, load_dotenv
 
 if TYPE_CHECKING:
@@ -128,8 +131,6 @@ def _show_version(value: bool) -> None:
     if not value:
         return
     from importlib.metadata import PackageNotFoundError, version
-
-    from . import __version__
 
     lines = [f"microflask {__version__}", f"Python {sys.version.split()[0]}"]
     for package in ("starlette", "uvicorn", "typer"):
@@ -423,6 +424,32 @@ def shell(
 
 
 # -- entry point ----------------------------------------------------------------------------
+class CliRunner(_TyperCliRunner):
+    """Invokes ``microflask`` in-process against one app, for tests: ``app.test_cli_runner()``.
+
+    ``runner.invoke(args=["hello", "--name", "x"])`` runs ``microflask hello --name x`` with the
+    app handed over (no discovery) and returns a result with ``output`` (stdout and stderr),
+    ``stdout``, ``stderr``, ``exit_code`` and ``exception``. The built-in commands work too.
+    """
+
+    #: The ``microflask`` command, invoked unless another Typer app is given.
+    microflask = cli
+
+    def __init__(self, app: MicroFlask, **kwargs: Any) -> None:
+        self.app = app
+        super().__init__(**kwargs)
+
+    def invoke(  # type: ignore[override]
+        self, cli: typer.Typer | None = None, args: str | list[str] | None = None, **kwargs: Any
+    ) -> Result:
+        """Invoke ``microflask`` (``cli`` None or ``app.cli``) or another Typer app with ``args``."""
+        if cli is None or cli is self.app.cli:
+            cli = self.microflask
+            kwargs.setdefault("obj", ScriptInfo(app=self.app))
+        kwargs.setdefault("prog_name", "microflask")
+        return super().invoke(cli, args, **kwargs)
+
+
 def main(args: list[str] | None = None) -> Any:
     """The ``microflask`` console script (and ``python -m microflask``)."""
     load_dotenv()

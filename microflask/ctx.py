@@ -1,9 +1,9 @@
-"""Contexts and the proxies that read them: ``request``, ``g``, ``session``, ``current_app``.
+"""The contexts: :class:`AppContext` (``current_app``, ``g``) and :class:`RequestContext`.
 
-One :class:`~contextvars.ContextVar` holds the active context. A request pushes a single
-:class:`RequestContext` (which *is* an app context with a request in it), so each request
-costs one ``ContextVar.set`` and one ``reset``. Every task and worker thread sees its own
-value, so ``g`` never leaks between concurrent requests.
+A request pushes a single :class:`RequestContext` (which *is* an app context with a request in
+it) into the one context variable of ``globals.py``, so each request costs one
+``ContextVar.set`` and one ``reset``, and ``g`` never leaks between concurrent requests.
+Leaving a context runs its teardown functions through the app that owns it.
 """
 
 from __future__ import annotations
@@ -11,8 +11,23 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Awaitable, Callable, Iterator
-from contextvars import ContextVar, Token
+from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from .globals import (
+    _cv_context,
+    _lookup_request_context,
+    app_ctx,
+    current_app,
+    current_context,
+    g,
+    has_app_context,
+    has_request_context,
+    request,
+    request_ctx,
+    session,
+    websocket,
+)
 
 if TYPE_CHECKING:
     from .app import MicroFlask
@@ -22,19 +37,20 @@ __all__ = [
     "AppContext",
     "RequestContext",
     "after_this_request",
+    "app_ctx",
     "copy_current_request_context",
     "current_app",
+    "current_context",
     "g",
     "has_app_context",
     "has_request_context",
     "request",
+    "request_ctx",
     "session",
     "websocket",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-_cv_context: ContextVar[AppContext] = ContextVar("microflask.context")
 
 
 class _AppCtxGlobals:
@@ -81,21 +97,30 @@ class AppContext:
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions (sync ones only: async ones need ``async with``), deactivate."""
-        from .plans import run_teardown_sync
-
         try:
-            run_teardown_sync(self.app, self, exc)
+            self.app.do_teardown_sync(self, exc)
         finally:
             _cv_context.reset(self._tokens.pop())
 
     async def apop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions, awaiting async ones, and deactivate."""
-        from .plans import run_teardown
-
         try:
-            await run_teardown(self.app, self, exc)
+            await self.app.do_teardown(self, exc)
         finally:
             _cv_context.reset(self._tokens.pop())
+
+    def open_session_lazily(self) -> Any:
+        """Open the session on first use of ``session`` (interfaces that need no I/O, like the
+        cookie one; the others open it before the view)."""
+        app = self.app
+        interface = app.session_interface
+        if not interface.opens_lazily:
+            raise RuntimeError(f"{type(interface).__name__} opens sessions before the view; none is open here.")
+        connection = self.request or self.websocket  # a websocket reads the handshake's cookies
+        if connection is None:
+            raise RuntimeError("There is no request or websocket in this context to read a session from.")
+        opened = interface.open_session_sync(app, connection)
+        return opened if opened is not None else interface.make_null_session(app)
 
     def __enter__(self) -> AppContext:
         self.push()
@@ -124,162 +149,6 @@ class RequestContext(AppContext):
         #: Background tasks to start once the response went out (app.add_background_task).
         self.background_jobs: list[Callable[[], Any]] = []
         self.after_request_functions: list[Callable[[Response], Any]] = []
-
-
-def _lookup_context() -> AppContext:
-    try:
-        return _cv_context.get()
-    except LookupError:
-        raise RuntimeError(
-            "Working outside of application context. Code that uses current_app or g needs an"
-            " active app: inside a request, or within 'async with app.app_context():'."
-        ) from None
-
-
-def _lookup_request_context() -> AppContext:
-    ctx = _cv_context.get(None)
-    if ctx is None or ctx.request is None:
-        raise RuntimeError(
-            "Working outside of request context. Code that uses request or session needs an"
-            " active request: inside a view or hook, or within 'app.test_request_context()'."
-        )
-    return ctx
-
-
-class _Proxy:
-    """Forwards every operation to the object ``lookup()`` returns right now."""
-
-    __slots__ = ("__name", "_lookup")
-
-    def __init__(self, lookup: Callable[[], Any], name: str) -> None:
-        object.__setattr__(self, "_lookup", lookup)
-        object.__setattr__(self, "_Proxy__name", name)
-
-    def _get_current_object(self) -> Any:
-        """The real object behind the proxy (to pass to another task or thread)."""
-        return self._lookup()
-
-    @property  # type: ignore[misc]
-    def __class__(self) -> type:  # so isinstance(request, Request) holds, as in Flask
-        try:
-            return type(self._lookup())
-        except RuntimeError:
-            return _Proxy
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._lookup(), name)
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        setattr(self._lookup(), name, value)
-
-    def __delattr__(self, name: str) -> None:
-        delattr(self._lookup(), name)
-
-    def __getitem__(self, key: Any) -> Any:
-        return self._lookup()[key]
-
-    def __setitem__(self, key: Any, value: Any) -> None:
-        self._lookup()[key] = value
-
-    def __delitem__(self, key: Any) -> None:
-        del self._lookup()[key]
-
-    def __contains__(self, item: Any) -> bool:
-        return item in self._lookup()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(self._lookup())
-
-    def __len__(self) -> int:
-        return len(self._lookup())
-
-    def __aiter__(self) -> Any:
-        return self._lookup().__aiter__()
-
-    def __bool__(self) -> bool:
-        try:
-            return bool(self._lookup())
-        except RuntimeError:
-            return False
-
-    def __eq__(self, other: object) -> bool:
-        return bool(self._lookup() == other)
-
-    def __ne__(self, other: object) -> bool:
-        return bool(self._lookup() != other)
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._lookup()(*args, **kwargs)
-
-    def __str__(self) -> str:
-        return str(self._lookup())
-
-    def __repr__(self) -> str:
-        try:
-            return repr(self._lookup())
-        except RuntimeError:
-            return f"<unbound proxy {self.__name}>"
-
-    def __dir__(self) -> list[str]:
-        try:
-            return dir(self._lookup())
-        except RuntimeError:
-            return []
-
-
-def _get_app() -> MicroFlask:
-    return _lookup_context().app
-
-
-def _get_g() -> Any:
-    return _lookup_context().g
-
-
-def _get_request() -> Request:
-    return cast("Request", _lookup_request_context().request)
-
-
-def _get_session() -> Any:
-    ctx = _cv_context.get(None)
-    if ctx is None or (ctx.request is None and ctx.websocket is None):
-        ctx = _lookup_request_context()  # raises the clear "outside of request context" error
-    if ctx.session is None:
-        from .sessions import open_session_lazily
-
-        ctx.session = open_session_lazily(ctx.app, cast(RequestContext, ctx))
-    return ctx.session
-
-
-def _get_websocket() -> Any:
-    ctx = _cv_context.get(None)
-    if ctx is None or ctx.websocket is None:
-        raise RuntimeError("Working outside of websocket context: use websocket in a @websocket view or its hooks.")
-    return ctx.websocket
-
-
-current_app: MicroFlask = cast("MicroFlask", _Proxy(_get_app, "current_app"))
-websocket: Any = _Proxy(_get_websocket, "websocket")
-g: Any = _Proxy(_get_g, "g")
-request: Request = cast("Request", _Proxy(_get_request, "request"))
-session: Any = _Proxy(_get_session, "session")
-
-
-def current_context() -> AppContext | None:
-    """The active context, or None (a cheap accessor for framework code)."""
-    return _cv_context.get(None)
-
-
-def has_app_context() -> bool:
-    """True inside a request or an ``app.app_context()`` block."""
-    return _cv_context.get(None) is not None
-
-
-def has_request_context() -> bool:
-    """True while a request is being handled (or in ``app.test_request_context()``)."""
-    ctx = _cv_context.get(None)
-    return ctx is not None and ctx.request is not None
 
 
 def copy_current_request_context(func: F) -> F:

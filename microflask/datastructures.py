@@ -9,6 +9,7 @@ from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
 
+from .concurrency import on_event_loop
 from .exceptions import BadRequestKeyError
 
 __all__ = ["Accept", "FileStorage", "MultiDict"]
@@ -205,8 +206,6 @@ class FileStorage(UploadFile):
     """
 
     def _sync(self) -> bool:
-        from .concurrency import on_event_loop
-
         return not on_event_loop()
 
     @property

@@ -9,10 +9,10 @@ when one is registered.
 from __future__ import annotations
 
 from html import escape
-from typing import TYPE_CHECKING, Any
+from http import HTTPStatus
+from typing import Any
 
-if TYPE_CHECKING:
-    from starlette.responses import Response as StarletteResponse
+from starlette.responses import Response as StarletteResponse
 
 __all__ = [
     "BadGateway",
@@ -77,8 +77,6 @@ class HTTPException(Exception):
     @property
     def name(self) -> str:
         """The status phrase, e.g. ``"Not Found"``."""
-        from http import HTTPStatus
-
         try:
             return HTTPStatus(self.code).phrase if self.code else "Unknown Error"
         except ValueError:
@@ -103,19 +101,12 @@ class HTTPException(Exception):
         return escape(self.description or "")
 
     def get_response(self) -> StarletteResponse:
-        """The response this error stands for (``self.response`` if one was given, else the
-        default page): for returning an error from a handler that changes it."""
+        """The response this error stands for, as Werkzeug's: ``self.response`` if one was given,
+        else the short HTML page with the error's headers. (The app's own error answer, which
+        also speaks JSON to clients that prefer it, is :func:`microflask.responses.error_response`.)"""
         if self.response is not None:
             return self.response
-        from .ctx import current_context
-        from .responses import error_response
-
-        ctx = current_context()
-        if ctx is None:
-            from .wrappers import Response
-
-            return Response(self.get_body(), self.code, self.get_headers())
-        return error_response(ctx.app, self)
+        return StarletteResponse(self.get_body(), self.code or 500, self.get_headers(), media_type="text/html")
 
     def get_json_body(self) -> dict[str, Any]:
         """The JSON document sent instead of the page when the client prefers JSON."""

@@ -12,21 +12,22 @@ from datetime import datetime, timedelta
 from email.utils import formatdate
 from html import escape
 from stat import S_ISREG
-from typing import IO, TYPE_CHECKING, Any, NoReturn
+from typing import IO, Any, NoReturn
 from urllib.parse import quote
 
+import anyio.to_thread
+from starlette.responses import FileResponse
 from starlette.responses import Response as StarletteResponse
 
-from .ctx import current_app, current_context, session
-from .exceptions import HTTPException, default_exceptions
-
-if TYPE_CHECKING:
-    from .app import MicroFlask
-    from .wrappers import Response
+from . import wrappers
+from .concurrency import on_event_loop
+from .exceptions import HTTPException, NotFound, default_exceptions
+from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
+from .httputil import content_disposition, not_modified
+from .responses import StreamedResponse
 
 __all__ = [
     "abort",
-    "build_url",
     "flash",
     "get_flashed_messages",
     "make_response",
@@ -64,65 +65,15 @@ def url_for(
     )
 
 
-def build_url(
-    app: MicroFlask,
-    endpoint: str,
-    values: dict[str, Any],
-    anchor: str | None,
-    method: str | None,
-    scheme: str | None,
-    external: bool | None,
-) -> str:
-    """``url_for`` for ``app``: relative inside a request, external (needs SERVER_NAME) outside."""
-    ctx = current_context()
-    request = (ctx.request or ctx.websocket) if ctx is not None and ctx.app is app else None
-    if request is not None:
-        if endpoint[:1] == ".":
-            blueprint = request.blueprint
-            endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
-        if external is None:
-            external = scheme is not None
-        root, host, default_scheme = request.root_path, request.host, request.scheme
-    else:
-        server_name = app.config["SERVER_NAME"]
-        if server_name is None:
-            raise RuntimeError(
-                "Unable to build URLs outside an active request without 'SERVER_NAME' configured."
-                " Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as needed."
-            )
-        if external is None:
-            external = True
-        root = (app.config["APPLICATION_ROOT"] or "/").rstrip("/")
-        host, default_scheme = server_name, app.config["PREFERRED_URL_SCHEME"]
-        endpoint = endpoint.lstrip(".")
-    if scheme is not None and not external:
-        raise ValueError("When specifying '_scheme', '_external' must be True.")
-    values = dict(values)
-    if ":" in endpoint:  # "name:endpoint" builds into the MicroFlask app mounted as name
-        mount_name, _, endpoint = endpoint.partition(":")
-        path = app.mounts.build(mount_name, endpoint, values, method)
-    else:
-        app.inject_url_defaults(endpoint, values)
-        path = app.url_map.build(endpoint, values, method)
-    url = quote(root, safe="/%") + path
-    if external:
-        url = f"{scheme or default_scheme}://{host}{url}"
-    if anchor is not None:
-        url += "#" + quote(anchor, safe="%!#$&'()*+,/:;=?@")
-    return url
-
-
-def redirect(location: str, code: int = 302, Response: type[Response] | None = None) -> Response:
+def redirect(location: str, code: int = 302, Response: type[wrappers.Response] | None = None) -> wrappers.Response:
     """A redirect response to ``location`` (302 unless ``code`` says otherwise).
 
     Unsafe characters in ``location`` are percent-encoded, so a user-supplied target can
     never add a header or break the response.
     """
     if Response is None:
-        from .wrappers import Response as DefaultResponse
-
         ctx = current_context()
-        Response = ctx.app.response_class if ctx is not None else DefaultResponse
+        Response = ctx.app.response_class if ctx is not None else wrappers.Response
     target = quote(location, safe=_LOCATION_SAFE)
     link = escape(target)
     body = (
@@ -223,8 +174,6 @@ def send_file(
     404. A relative path is taken from the app's root path. ``max_age`` (or
     ``SEND_FILE_MAX_AGE_DEFAULT``) sets ``Cache-Control``.
     """
-    from .concurrency import on_event_loop
-
     args = (path_or_file, mimetype, as_attachment, download_name, conditional, etag, last_modified, max_age)
     if on_event_loop():
         return _send_file_async(*args)
@@ -232,8 +181,6 @@ def send_file(
 
 
 async def _send_file_async(*args: Any) -> Any:
-    import anyio.to_thread
-
     # os.stat can block on slow disks: run it in a thread, then build the response here.
     path = args[0]
     if isinstance(path, str | os.PathLike):
@@ -267,11 +214,6 @@ def _send_file(
     last_modified: datetime | int | float | None,
     max_age: int | timedelta | Callable[[str | None], int | None] | None,
 ) -> Any:
-    from starlette.responses import FileResponse
-
-    from .exceptions import NotFound
-    from .httputil import content_disposition, not_modified
-
     if not isinstance(path_or_file, str | os.PathLike):
         return _send_file_object(path_or_file, mimetype, as_attachment, download_name)
     path = _absolute(path_or_file)
@@ -318,9 +260,6 @@ def _max_age(max_age: Any, path: str | None) -> int | None:
 
 
 def _send_file_object(file: IO[bytes], mimetype: str | None, as_attachment: bool, download_name: str | None) -> Any:
-    from .httputil import content_disposition
-    from .responses import StreamedResponse
-
     if as_attachment and not download_name:
         raise TypeError("No name provided for attachment: pass download_name with a file object.")
     if mimetype is None and download_name:
@@ -348,8 +287,6 @@ def send_from_directory(directory: str | os.PathLike[str], path: str, **kwargs: 
     """
     joined = safe_join(_absolute(directory), path)
     if joined is None:
-        from .exceptions import NotFound
-
         raise NotFound()
     return send_file(joined, **kwargs)
 
@@ -358,8 +295,6 @@ def stream_with_context(generator_or_function: Any) -> Any:
     """Keep the current request's context around a (sync or async) generator, for the whole
     time it is iterated, also after the view returned. As a decorator on a generator
     function, or called on a generator object."""
-    from .ctx import _cv_context, _lookup_request_context
-
     if callable(generator_or_function) and not hasattr(generator_or_function, "__next__"):
         func = generator_or_function
 

@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .app import MicroFlask
+    from .appbase import AppBase
 
 __all__ = ["create_logger", "default_handler"]
 
@@ -15,7 +15,7 @@ default_handler = logging.StreamHandler()
 default_handler.setFormatter(logging.Formatter("[%(asctime)s] %(levelname)s in %(module)s: %(message)s"))
 
 
-def create_logger(app: MicroFlask) -> logging.Logger:
+def create_logger(app: AppBase) -> logging.Logger:
     """``logging.getLogger(app.name)``; DEBUG level when the app is in debug mode."""
     logger = logging.getLogger(app.name)
     if app.debug and not logger.level:

@@ -17,10 +17,11 @@ if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
 
     from .app import MicroFlask
+    from .appbase import AppBase
     from .ctx import AppContext
     from .routing import Rule
 
-__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "run_teardown", "run_teardown_sync", "teardown_hooks"]
+__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "teardown_hooks"]
 
 Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 
@@ -81,30 +82,12 @@ def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[Hook, ...]:
     return EndpointPlan(app, rule.endpoint if rule is not None else None, None).teardown
 
 
-async def run_teardown(app: MicroFlask, ctx: AppContext, exc: BaseException | None) -> None:
-    """Run the teardown functions of ``ctx`` on leaving ``async with`` it."""
-    for func, is_async in teardown_hooks(app, ctx):
-        await app._call(ctx, func, is_async, exc)
-
-
-def run_teardown_sync(app: MicroFlask, ctx: AppContext, exc: BaseException | None) -> None:
-    """Run the teardown functions of ``ctx`` on leaving a plain ``with`` (sync functions only)."""
-    for func, is_async in teardown_hooks(app, ctx):
-        if is_async:
-            raise RuntimeError(
-                f"The teardown function {func.__qualname__} is async: leave the context with"
-                " 'async with' (not 'with') so it can be awaited."
-            )
-        func(exc)
-
-
 class RuleEndpoint:
     """The ASGI app of one rule's Starlette route: dispatches with Starlette's path params."""
 
-    def __init__(self, app: MicroFlask, rule: Rule) -> None:
+    def __init__(self, app: AppBase, rule: Rule) -> None:
         self.app = app
         self.rule = rule
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        self.app._ensure_setup()
-        await self.app._dispatch(scope, receive, send, self.rule, dict(scope.get("path_params", {})), None)
+        await self.app._serve_rule(self.rule, scope, receive, send)

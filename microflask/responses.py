@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from anyio.lowlevel import checkpoint
 from starlette.datastructures import Headers
+from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
 
-from .ctx import current_context
+from .datastructures import Accept
+from .debug import render_debug_page
 from .exceptions import HTTPException, InternalServerError
+from .globals import current_context
 from .httputil import safe_header_value, status_code
 from .wrappers import Response
 
@@ -59,8 +63,6 @@ async def _close(source: Any) -> None:
     if aclose is not None:
         await aclose()
     elif callable(getattr(source, "close", None)):
-        import anyio.to_thread
-
         await anyio.to_thread.run_sync(source.close)  # a sync generator's finally may block
 
 
@@ -150,8 +152,6 @@ def error_response(app: MicroFlask, error: HTTPException) -> StarletteResponse:
         body = app.json.encode_body(error.get_json_body())
         return app.response_class(body, error.code, headers, mimetype=app.json.mimetype)
     if app.debug and isinstance(error, InternalServerError) and error.original_exception is not None:
-        from .debug import render_debug_page
-
         return app.response_class(render_debug_page(error.original_exception, request), error.code, headers)
     return app.response_class(error.get_body(), error.code, headers)
 
@@ -159,8 +159,6 @@ def error_response(app: MicroFlask, error: HTTPException) -> StarletteResponse:
 def _prefers_json(accept: str | None) -> bool:
     if not accept or "json" not in accept:
         return False
-    from .datastructures import Accept
-
     return Accept(accept).best_match(("text/html", "application/json")) == "application/json"
 
 
@@ -183,8 +181,6 @@ async def send(response: StarletteResponse, scope: Scope, receive: Receive, send
     try:
         await response(scope, receive, tracking_send)
     except Exception as e:
-        from starlette.requests import ClientDisconnect
-
         if isinstance(e, ClientDisconnect | OSError):
             app.logger.info("Client disconnected while the response was sent")
             return

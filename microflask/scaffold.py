@@ -17,6 +17,8 @@ from datetime import timedelta
 from typing import IO, Any, TypeVar
 
 from .exceptions import HTTPException, default_exceptions
+from .globals import current_app
+from .helpers import send_from_directory
 
 __all__ = ["Scaffold", "default_instance_path", "get_root_path", "setupmethod"]
 
@@ -126,16 +128,12 @@ class Scaffold:
     # -- static files ------------------------------------------------------------------
     async def send_static_file(self, filename: str) -> Any:
         """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
-        from .helpers import send_from_directory
-
         if self.static_folder is None:
             raise RuntimeError(f"{self.name!r} has no static_folder to send {filename!r} from.")
         return await send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""
-        from .ctx import current_app
-
         value = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
         if isinstance(value, timedelta):
             return int(value.total_seconds())

@@ -8,17 +8,14 @@ opened before the view runs.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import inspect
-import json
-import uuid
 from collections.abc import Callable, Iterator, MutableMapping
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime, parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
 
-from markupsafe import Markup
+from .httputil import dump_cookie
+from .json.tag import TaggedJSONSerializer
 
 if TYPE_CHECKING:
     from itsdangerous import URLSafeTimedSerializer
@@ -36,7 +33,6 @@ __all__ = [
     "SessionMixin",
     "TaggedJSONSerializer",
     "open_session_before_view",
-    "open_session_lazily",
 ]
 
 
@@ -130,58 +126,6 @@ class NullSession(SecureCookieSession):
     __setitem__ = __delitem__ = clear = pop = popitem = update = setdefault = _fail  # type: ignore[assignment]
 
 
-class TaggedJSONSerializer:
-    """JSON that round-trips tuples, bytes, Markup, UUIDs and datetimes (Flask's session format)."""
-
-    def dumps(self, value: Any) -> str:
-        return json.dumps(self._tag(value), separators=(",", ":"))
-
-    def loads(self, text: str | bytes) -> Any:
-        return json.loads(text, object_hook=self._untag)
-
-    def _tag(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            tagged = {k: self._tag(v) for k, v in value.items()}
-            if len(tagged) == 1 and next(iter(tagged)).startswith(" "):  # would read as a tag: escape
-                key = next(iter(tagged))
-                return {" di": {f"{key}__": tagged[key]}}
-            return tagged
-        if isinstance(value, tuple):
-            return {" t": [self._tag(v) for v in value]}
-        if isinstance(value, list):
-            return [self._tag(v) for v in value]
-        if isinstance(value, bytes):
-            return {" b": base64.b64encode(value).decode("ascii")}
-        if callable(getattr(value, "__html__", None)):
-            return {" m": str(value.__html__())}
-        if isinstance(value, uuid.UUID):
-            return {" u": value.hex}
-        if isinstance(value, datetime):
-            aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-            return {" d": format_datetime(aware.astimezone(UTC), usegmt=True)}
-        return value
-
-    @staticmethod
-    def _untag(obj: dict[str, Any]) -> Any:
-        if len(obj) != 1:
-            return obj
-        key, value = next(iter(obj.items()))
-        if key == " t":
-            return tuple(value)
-        if key == " b":
-            return base64.b64decode(value)
-        if key == " m":
-            return Markup(value)
-        if key == " u":
-            return uuid.UUID(value)
-        if key == " d":
-            return parsedate_to_datetime(value)
-        if key == " di":
-            inner_key, inner = next(iter(value.items()))
-            return {inner_key[:-2]: inner}
-        return obj
-
-
 class SessionInterface:
     """How sessions are loaded and saved. Subclass and set ``app.session_interface``.
 
@@ -249,8 +193,6 @@ class SessionInterface:
         response.headers.append("set-cookie", self._cookie(app, "", max_age=0, expires=0))
 
     def _cookie(self, app: MicroFlask, value: str, **timing: Any) -> str:
-        from .httputil import dump_cookie
-
         return dump_cookie(
             self.get_cookie_name(app),
             value,
@@ -341,17 +283,6 @@ class SecureCookieSessionInterface(SessionInterface):
                 limit,
             )
         self.set_cookie(app, response, text, self.get_expiration_time(app, session))
-
-
-def open_session_lazily(app: MicroFlask, ctx: AppContext) -> Any:
-    """Open the session on first use (interfaces that need no I/O, like the cookie one)."""
-    interface = app.session_interface
-    if not interface.opens_lazily:
-        raise RuntimeError(f"{type(interface).__name__} opens sessions before the view; none is open here.")
-    connection = ctx.request or ctx.websocket  # a websocket reads the handshake's cookies
-    assert connection is not None
-    session = interface.open_session_sync(app, connection)
-    return session if session is not None else interface.make_null_session(app)
 
 
 async def open_session_before_view(app: MicroFlask, ctx: AppContext) -> None:

@@ -19,7 +19,9 @@ import jinja2
 from markupsafe import Markup
 
 from .concurrency import finish_without_loop, is_async_callable, on_event_loop
-from .ctx import _Proxy, current_context, g, request, session
+from .globals import _Proxy, current_context, g, request, session
+from .helpers import get_flashed_messages
+from .responses import StreamedResponse
 
 if TYPE_CHECKING:
     from .app import MicroFlask
@@ -95,7 +97,7 @@ def create_jinja_environment(app: MicroFlask) -> jinja2.Environment:
     env.user_finalize = user_finalize  # type: ignore[attr-defined]
     env.globals.update(
         url_for=app.url_for,
-        get_flashed_messages=_get_flashed_messages,
+        get_flashed_messages=get_flashed_messages,
         config=app.config,
         request=request,
         session=session,
@@ -111,12 +113,6 @@ def _compose(first: Callable[[Any], Any], then: Callable[[Any], Any] | None) -> 
     if then is None:
         return first
     return lambda value: then(first(value))
-
-
-def _get_flashed_messages(*args: Any, **kwargs: Any) -> list[Any]:
-    from .helpers import get_flashed_messages
-
-    return get_flashed_messages(*args, **kwargs)
 
 
 def async_twin(app: MicroFlask) -> jinja2.Environment:
@@ -266,8 +262,6 @@ def render_template_string(source: str, **context: Any) -> Any:
 
 
 def _streamed(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> Any:
-    from .responses import StreamedResponse
-
     async def chunks() -> AsyncIterator[str]:
         values = await _context(app, context)
         async for chunk in _template(async_twin(app), name, source).generate_async(values):

@@ -15,6 +15,8 @@ from typing import Any, ClassVar
 
 import anyio.to_thread
 
+from .globals import request
+
 __all__ = ["MethodView", "View"]
 
 HTTP_METHOD_FUNCS = frozenset(["get", "post", "head", "options", "delete", "put", "trace", "patch"])
@@ -102,8 +104,6 @@ class MethodView(View):
         return True if kinds == {True} else None
 
     def dispatch_request(self, **kwargs: Any) -> Any:
-        from .ctx import request
-
         handler = getattr(self, request.method.lower(), None)
         if handler is None and request.method == "HEAD":
             handler = getattr(self, "get", None)

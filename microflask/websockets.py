@@ -22,8 +22,11 @@ from starlette.requests import HTTPConnection
 from starlette.websockets import WebSocket as StarletteWebSocket
 from starlette.websockets import WebSocketDisconnect, WebSocketState
 
-from .ctx import AppContext, _cv_context
+from . import json
+from .concurrency import is_async_callable
+from .ctx import AppContext
 from .exceptions import HTTPException, InternalServerError, NotFound
+from .globals import _cv_context
 from .sessions import open_session_before_view
 from .wrappers import ConnectionAttributes
 
@@ -85,15 +88,11 @@ class Websocket(ConnectionAttributes, HTTPConnection):  # type: ignore[misc]
 
     async def receive_json(self) -> Any:
         """The next message parsed as JSON (with the app's JSON provider)."""
-        from .json import loads
-
-        return loads(await self.receive())
+        return json.loads(await self.receive())
 
     async def send_json(self, data: Any) -> None:
         """Send ``data`` as a JSON text message."""
-        from .json import dumps
-
-        await self.send(dumps(data))
+        await self.send(json.dumps(data))
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection (before accepting it: refuse it)."""
@@ -182,6 +181,4 @@ async def _handled(app: MicroFlask, ctx: WebsocketContext, plan: EndpointPlan, e
     handler = app._find_error_handler(e, plan.scopes)
     if handler is None:
         return e if isinstance(e, HTTPException) else None
-    from .concurrency import is_async_callable
-
     return await app._call(ctx, handler, is_async_callable(handler), e)

@@ -7,6 +7,7 @@ the thread hands the read to the event loop and waits for it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from functools import cached_property
@@ -22,9 +23,9 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
 from .concurrency import finish_without_loop, on_event_loop
-from .ctx import current_context
 from .datastructures import Accept, FileStorage, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .globals import current_context
 from .httputil import (
     SafeHeaders,
     content_type_header,
@@ -449,8 +450,6 @@ def _json_loads(data: bytes) -> Any:
     ctx = current_context()
     if ctx is not None:
         return ctx.app.json.loads(data)
-    import json
-
     return json.loads(data)
 
 

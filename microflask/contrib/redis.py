@@ -37,10 +37,12 @@ from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import NoScriptError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from starlette.responses import Response as StarletteResponse
 
 from ..broadcast import BroadcastBase
 from ..ctx import current_context, session
 from ..ratelimit import StorageUnavailable
+from ..responses import error_response
 from ..sessions import SecureCookieSession, SessionInterface, TaggedJSONSerializer, _vary_cookie
 
 if TYPE_CHECKING:
@@ -329,10 +331,6 @@ def _become_error_page(app: MicroFlask, response: Response, error: RedisUnavaila
     the response (its cookie, its redirect) must not go out as if it had been. The app raises
     errors from ``save_session`` as 500s; this keeps the answer a 503. A streamed or file
     response has no body to replace: the error is raised (a 500)."""
-    from starlette.responses import Response as StarletteResponse
-
-    from ..responses import error_response
-
     if type(response) is not StarletteResponse and type(response) is not app.response_class:
         raise error
     page = error_response(app, error)

@@ -1,8 +1,10 @@
-"""JSON: the app's provider (``app.json``) and ``jsonify``.
+"""JSON providers: ``app.json`` is an instance of ``app.json_provider_class`` (Flask's
+``flask.json.provider``). Subclass :class:`JSONProvider` to use another library.
 
-Output follows Flask's default provider: keys sorted, ASCII only, compact unless DEBUG,
-a trailing newline; dataclasses, dates (as HTTP dates), UUIDs, Decimals and objects with
-``__html__`` are serialised.
+The default's output follows Flask's: keys sorted, ASCII only, compact unless DEBUG, a
+trailing newline; dataclasses, dates (as HTTP dates), UUIDs, Decimals and objects with
+``__html__`` are serialised. Response bodies go through orjson when it is installed, wherever
+its bytes equal the stdlib's.
 """
 
 from __future__ import annotations
@@ -17,23 +19,23 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, formatdate
 from json.encoder import encode_basestring, encode_basestring_ascii
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 try:
     from json.encoder import c_make_encoder  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - not CPython
     c_make_encoder = None
 
-from .ctx import current_app
-
 if TYPE_CHECKING:
-    from .app import MicroFlask
-    from .wrappers import Response
+    from ..appbase import AppBase
+    from ..wrappers import Response
 
-__all__ = ["DefaultJSONProvider", "JSONProvider", "dumps", "jsonify", "loads"]
+__all__ = ["DefaultJSONProvider", "JSONProvider", "default"]
 
 
-def _default(o: Any) -> Any:
+def default(o: Any) -> Any:
+    """Serialise what the stdlib cannot: datetimes and dates (HTTP dates), Decimals, UUIDs,
+    dataclasses and objects with ``__html__``."""
     if isinstance(o, datetime):  # an HTTP date, as Flask; a naive datetime is taken as UTC
         aware = o.astimezone(UTC) if o.tzinfo else o.replace(tzinfo=UTC)
         return format_datetime(aware, usegmt=True)
@@ -53,23 +55,32 @@ class JSONProvider:
 
     mimetype = "application/json"
 
-    def __init__(self, app: MicroFlask) -> None:
+    def __init__(self, app: AppBase) -> None:
         self._app = app
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
+        """Serialise ``obj`` to a JSON string."""
         raise NotImplementedError
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        """Parse a JSON string or bytes."""
         raise NotImplementedError
 
-    def response(self, *args: Any, **kwargs: Any) -> Response:
-        """A JSON response of ``args`` (one value, or several as a list) or of ``kwargs``."""
-        from .wrappers import Response
+    def dump(self, obj: Any, fp: IO[str], **kwargs: Any) -> None:
+        """Serialise ``obj`` into the text file ``fp``."""
+        fp.write(self.dumps(obj, **kwargs))
 
+    def load(self, fp: IO[Any], **kwargs: Any) -> Any:
+        """Parse the JSON in the (text or binary) file ``fp``."""
+        return self.loads(fp.read(), **kwargs)
+
+    def response(self, *args: Any, **kwargs: Any) -> Response:
+        """A JSON response (of ``app.response_class``) of ``args`` (one value, or several as a
+        list) or of ``kwargs``."""
         if args and kwargs:
             raise TypeError("jsonify() takes positional or keyword arguments, not both.")
         obj: Any = kwargs if not args else (args[0] if len(args) == 1 else list(args))
-        return Response(self.encode_body(obj), mimetype=self.mimetype)
+        return self._app.response_class(self.encode_body(obj), mimetype=self.mimetype)
 
     def encode_body(self, obj: Any) -> bytes:
         """The response body for ``obj``: dumped, newline-terminated, UTF-8."""
@@ -79,7 +90,7 @@ class JSONProvider:
 class DefaultJSONProvider(JSONProvider):
     """The stdlib-backed provider with Flask's output format."""
 
-    default = staticmethod(_default)
+    default = staticmethod(default)
     ensure_ascii = True
     sort_keys = True
     #: None: compact unless the app is in debug mode (then indented by 2).
@@ -152,27 +163,3 @@ def _orjson() -> Any:
     except ImportError:
         return None
     return orjson
-
-
-def dumps(obj: Any, **kwargs: Any) -> str:
-    """Serialise with the current app's provider (the stdlib with Flask's defaults outside one)."""
-    from .ctx import has_app_context
-
-    if has_app_context():
-        return current_app.json.dumps(obj, **kwargs)
-    kwargs.setdefault("default", _default)
-    return _json.dumps(obj, **kwargs)
-
-
-def loads(s: str | bytes, **kwargs: Any) -> Any:
-    """Parse with the current app's provider (the stdlib outside one)."""
-    from .ctx import has_app_context
-
-    if has_app_context():
-        return current_app.json.loads(s, **kwargs)
-    return _json.loads(s, **kwargs)
-
-
-def jsonify(*args: Any, **kwargs: Any) -> Response:
-    """A JSON response, as Flask's: ``jsonify(data)``, ``jsonify(a=1)``, ``jsonify(1, 2)``."""
-    return current_app.json.response(*args, **kwargs)

@@ -41,7 +41,6 @@ from .lifespan import run_lifespan
 from .plans import EndpointPlan, teardown_hooks
 from .routing import Rule
 from .sessions import open_session_before_view
-from .websockets import dispatch_websocket
 from .wrappers import ClientDisconnect, Request, Response
 
 if TYPE_CHECKING:
@@ -200,6 +199,8 @@ class MicroFlask(AppBase):
         elif kind == "lifespan":
             await run_lifespan(self, scope, receive, send)
         elif kind == "websocket":
+            from .websockets import dispatch_websocket  # imported on first use: many apps serve no websocket
+
             path = route_path(scope)
             try:
                 rule, values = self.url_map.match(path, "GET", websocket=True)

@@ -13,7 +13,6 @@ from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
 
 from .datastructures import Accept
-from .debug import render_debug_page
 from .exceptions import HTTPException, InternalServerError
 from .globals import current_context
 from .httputil import safe_header_value, status_code
@@ -152,6 +151,8 @@ def error_response(app: MicroFlask, error: HTTPException) -> StarletteResponse:
         body = app.json.encode_body(error.get_json_body())
         return app.response_class(body, error.code, headers, mimetype=app.json.mimetype)
     if app.debug and isinstance(error, InternalServerError) and error.original_exception is not None:
+        from .debug import render_debug_page  # imported on first use: the debug page is slow to import
+
         return app.response_class(render_debug_page(error.original_exception, request), error.code, headers)
     return app.response_class(error.get_body(), error.code, headers)
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import httpx2
 from starlette.testclient import TestClient as StarletteTestClient
 
+from .cli import CliRunner
 from .concurrency import finish_without_loop
 from .ctx import RequestContext, _cv_context
 from .fakerequest import BASE_URL, make_test_request_context  # re-exported: it lives apart (no httpx2)
@@ -29,7 +30,15 @@ if TYPE_CHECKING:
 
     from .app import MicroFlask
 
-__all__ = ["AsyncTestClient", "TestClient", "TestResponse", "make_test_request_context"]
+__all__ = [
+    "AsyncTestClient",
+    "CliRunner",
+    "FlaskCliRunner",
+    "FlaskClient",
+    "TestClient",
+    "TestResponse",
+    "make_test_request_context",
+]
 
 # Re-exported: it lives apart so that app.test_request_context() needs no test-client dependency.
 
@@ -359,3 +368,9 @@ class AsyncTestClient(_CookieMethods, httpx2.AsyncClient):
             await self._lifespan.__aexit__(exc_type, exc, tb)
         finally:
             await super().__aexit__(exc_type, exc, tb)
+
+
+#: Flask's names for the same classes: ``app.test_client()`` and ``app.test_cli_runner()``
+#: return these, and they behave as Flask's do.
+FlaskClient = TestClient
+FlaskCliRunner = CliRunner

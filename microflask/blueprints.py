@@ -28,9 +28,7 @@ DeferredSetup = Callable[["BlueprintSetupState"], None]
 class BlueprintSetupState:
     """One registration of a blueprint on an app: the name, prefix and defaults it got."""
 
-    def __init__(
-        self, blueprint: Blueprint, app: AppBase, options: dict[str, Any], first_registration: bool
-    ) -> None:
+    def __init__(self, blueprint: Blueprint, app: AppBase, options: dict[str, Any], first_registration: bool) -> None:
         self.app = app
         self.blueprint = blueprint
         self.options = options

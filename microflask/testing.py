@@ -1,4 +1,5 @@
-"""Test clients (sync and async) and ``test_request_context``.
+"""Test clients (sync and async), the CLI runner, and ``test_request_context``; Flask's names
+(``FlaskClient``, ``FlaskCliRunner``) for the same classes.
 
 Both clients use the ``httpx2`` transport (Starlette's test client prefers it; plain
 ``httpx`` makes it warn), keep cookies between requests, run the app's lifespan on enter

@@ -40,6 +40,9 @@ from .wrappers import Request, Response
 
 __version__ = "0.1.0"
 
+#: Flask's name for the application class: ``flask.Flask(__name__)`` and ``app: Flask`` work.
+Flask = MicroFlask
+
 # Templates need Jinja, which is slow to import: loaded on first use of these names.
 _LAZY = {
     "render_template": "templating",
@@ -64,6 +67,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Blueprint",
     "Config",
+    "Flask",
     "HTTPException",
     "Markup",
     "MethodView",

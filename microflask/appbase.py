@@ -198,7 +198,8 @@ class AppBase(Scaffold):
             raise TypeError(f"The websocket view {endpoint!r} must be an async function (async def).")
         if view_func is not None:
             existing = self.view_functions.get(endpoint)
-            if existing is not None and existing is not view_func:
+            # Compared with ==, as Flask: the same bound method, fetched twice, is two objects.
+            if existing is not None and existing != view_func:
                 raise AssertionError(f"View function mapping is overwriting an existing endpoint function: {endpoint}")
             self.view_functions[endpoint] = view_func
         self.url_map.add(url_rule)

@@ -150,7 +150,9 @@ class Blueprint(Scaffold):
             deferred(state)
         for child, child_options in self._blueprints:
             child_options = dict(child_options)
-            child_prefix = child_options.get("url_prefix", child.url_prefix)
+            child_prefix = child_options.get("url_prefix")
+            if child_prefix is None:  # url_prefix=None given, or nothing: the child's own prefix
+                child_prefix = child.url_prefix
             if state.url_prefix is not None and child_prefix is not None:
                 child_options["url_prefix"] = state.url_prefix.rstrip("/") + "/" + child_prefix.lstrip("/")
             elif child_prefix is None and state.url_prefix is not None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .appbase import AppBase
 
-__all__ = ["create_logger", "default_handler"]
+__all__ = ["create_logger", "default_handler", "has_level_handler"]
 
 #: Added to ``app.logger`` when nothing else would print its records (as Flask does).
 default_handler = logging.StreamHandler()
@@ -20,12 +20,12 @@ def create_logger(app: AppBase) -> logging.Logger:
     logger = logging.getLogger(app.name)
     if app.debug and not logger.level:
         logger.setLevel(logging.DEBUG)
-    if not _has_level_handler(logger):
+    if not has_level_handler(logger):
         logger.addHandler(default_handler)
     return logger
 
 
-def _has_level_handler(logger: logging.Logger) -> bool:
+def has_level_handler(logger: logging.Logger) -> bool:
     """Whether some handler up the chain would emit this logger's records."""
     level = logger.getEffectiveLevel()
     current: logging.Logger | None = logger

@@ -14,7 +14,7 @@ import sys
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
-from typing import IO, Any, TypeVar
+from typing import IO, Any, TypeVar, overload
 
 from .exceptions import HTTPException, default_exceptions
 from .globals import current_app
@@ -269,8 +269,15 @@ class Scaffold:
         return f
 
     # -- templates ---------------------------------------------------------------------
-    def template_filter(self, name: str | None = None) -> Callable[[T], T]:
-        """Register a Jinja filter (sync or async): ``@app.template_filter("reverse")``."""
+    @overload
+    def template_filter(self, name: T) -> T: ...
+    @overload
+    def template_filter(self, name: str | None = None) -> Callable[[T], T]: ...
+    def template_filter(self, name: T | str | None = None) -> T | Callable[[T], T]:
+        """Register a Jinja filter (sync or async): ``@app.template_filter("reverse")``, or bare."""
+        if callable(name):
+            self.add_template_filter(name)
+            return name
 
         def decorator(f: T) -> T:
             self.add_template_filter(f, name)
@@ -282,8 +289,15 @@ class Scaffold:
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
         self._add_template_item(self.template_filters, "filters", f, name)
 
-    def template_test(self, name: str | None = None) -> Callable[[T], T]:
-        """Register a Jinja test: ``{% if n is prime %}``."""
+    @overload
+    def template_test(self, name: T) -> T: ...
+    @overload
+    def template_test(self, name: str | None = None) -> Callable[[T], T]: ...
+    def template_test(self, name: T | str | None = None) -> T | Callable[[T], T]:
+        """Register a Jinja test: ``{% if n is prime %}``. Also bare: ``@app.template_test``."""
+        if callable(name):
+            self.add_template_test(name)
+            return name
 
         def decorator(f: T) -> T:
             self.add_template_test(f, name)
@@ -295,8 +309,15 @@ class Scaffold:
     def add_template_test(self, f: Callable[..., Any], name: str | None = None) -> None:
         self._add_template_item(self.template_tests, "tests", f, name)
 
-    def template_global(self, name: str | None = None) -> Callable[[T], T]:
-        """Make a function available in every template."""
+    @overload
+    def template_global(self, name: T) -> T: ...
+    @overload
+    def template_global(self, name: str | None = None) -> Callable[[T], T]: ...
+    def template_global(self, name: T | str | None = None) -> T | Callable[[T], T]:
+        """Make a function available in every template. Also bare: ``@app.template_global``."""
+        if callable(name):
+            self.add_template_global(name)
+            return name
 
         def decorator(f: T) -> T:
             self.add_template_global(f, name)

@@ -275,15 +275,7 @@ class Scaffold:
     def template_filter(self, name: str | None = None) -> Callable[[T], T]: ...
     def template_filter(self, name: T | str | None = None) -> T | Callable[[T], T]:
         """Register a Jinja filter (sync or async): ``@app.template_filter("reverse")``, or bare."""
-        if callable(name):
-            self.add_template_filter(name)
-            return name
-
-        def decorator(f: T) -> T:
-            self.add_template_filter(f, name)
-            return f
-
-        return decorator
+        return _register_or_decorate(self.add_template_filter, name)
 
     @setupmethod
     def add_template_filter(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -295,15 +287,7 @@ class Scaffold:
     def template_test(self, name: str | None = None) -> Callable[[T], T]: ...
     def template_test(self, name: T | str | None = None) -> T | Callable[[T], T]:
         """Register a Jinja test: ``{% if n is prime %}``. Also bare: ``@app.template_test``."""
-        if callable(name):
-            self.add_template_test(name)
-            return name
-
-        def decorator(f: T) -> T:
-            self.add_template_test(f, name)
-            return f
-
-        return decorator
+        return _register_or_decorate(self.add_template_test, name)
 
     @setupmethod
     def add_template_test(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -315,15 +299,7 @@ class Scaffold:
     def template_global(self, name: str | None = None) -> Callable[[T], T]: ...
     def template_global(self, name: T | str | None = None) -> T | Callable[[T], T]:
         """Make a function available in every template. Also bare: ``@app.template_global``."""
-        if callable(name):
-            self.add_template_global(name)
-            return name
-
-        def decorator(f: T) -> T:
-            self.add_template_global(f, name)
-            return f
-
-        return decorator
+        return _register_or_decorate(self.add_template_global, name)
 
     @setupmethod
     def add_template_global(self, f: Callable[..., Any], name: str | None = None) -> None:
@@ -376,3 +352,16 @@ class Scaffold:
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
         return exc_class, None
+
+
+def _register_or_decorate(add: Callable[..., None], name: Any) -> Any:
+    """``@app.template_filter`` bare (``name`` is the function) or called (``name`` a str or None)."""
+    if callable(name):
+        add(name)
+        return name
+
+    def decorator(f: T) -> T:
+        add(f, name)
+        return f
+
+    return decorator

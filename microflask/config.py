@@ -35,6 +35,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_FORM_PARTS": 1_000,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "TRAP_HTTP_EXCEPTIONS": False,
+    "TRAP_BAD_REQUEST_ERRORS": None,
     "PREFERRED_URL_SCHEME": "http",
     "TEMPLATES_AUTO_RELOAD": None,
     "TRUSTED_HOSTS": None,

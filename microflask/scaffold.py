@@ -19,6 +19,7 @@ from typing import IO, Any, TypeVar, overload
 from .exceptions import HTTPException, default_exceptions
 from .globals import current_app
 from .helpers import send_from_directory
+from .werkzeug_interop import error_class_key
 
 __all__ = ["Scaffold", "default_instance_path", "get_root_path", "setupmethod"]
 
@@ -345,10 +346,14 @@ class Scaffold:
         if isinstance(exc_class, BaseException):
             raise TypeError(f"{exc_class!r} is an instance, not a class. Handlers take exception classes.")
         if not (isinstance(exc_class, type) and issubclass(exc_class, Exception)):
+            name = exc_class.__name__ if isinstance(exc_class, type) else repr(exc_class)
             raise ValueError(
-                f"'{exc_class!r}' is not a subclass of Exception. Handlers can only be registered"
+                f"'{name}' is not a subclass of Exception. Handlers can only be registered"
                 " for Exception classes or HTTP error codes."
             )
+        werkzeug_key = error_class_key(exc_class)  # Werkzeug's NotFound stands for ours, and so on
+        if werkzeug_key is not None:
+            return werkzeug_key
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
         return exc_class, None

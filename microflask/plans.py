@@ -8,6 +8,7 @@ request path then just walks these tuples.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -92,7 +93,7 @@ class RuleEndpoint:
     """The ASGI app of one rule's Starlette route: dispatches with Starlette's path params."""
 
     def __init__(self, app: AppBase, rule: Rule) -> None:
-        self.app = app
+        self.app = weakref.proxy(app)  # the app holds its routes: no reference cycle back to it
         self.rule = rule
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -6,9 +6,11 @@ are the regression tests.
 
 from __future__ import annotations
 
+import gc
 import logging
 import subprocess
 import sys
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -451,3 +453,49 @@ def test_missing_keys_trapped_and_named_as_in_flask(config: dict[str, Any], trap
         r = client.get("/key")
         assert r.status_code == 400
         assert ("missing_key" in r.text) is key_shown
+
+
+# -- the app object ---------------------------------------------------------------------------------
+
+
+def test_an_unused_app_is_freed_without_the_garbage_collector(tmp_path: Any) -> None:
+    gc.disable()
+    try:
+        app = MicroFlask(__name__, static_folder=str(tmp_path))
+        assert app.view_functions["static"]
+        app.json.dumps({})  # the JSON provider exists
+        ref = weakref.ref(app)
+        del app
+        assert ref() is None
+    finally:
+        gc.enable()
+
+
+def test_send_static_file_from_sync_code_and_the_static_route(tmp_path: Any) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "hello.txt").write_text("hi")
+    app = MicroFlask(__name__, static_folder=str(tmp_path / "static"))
+    with app.test_request_context():
+        response = app.send_static_file("hello.txt")  # sync code: the response itself
+        assert response.status_code == 200
+    assert app.test_client().get("/static/hello.txt").text == "hi"
+
+
+def test_setup_after_serving_is_an_assertion_error_as_in_flask() -> None:
+    app = MicroFlask(__name__)
+    app.route("/")(lambda: "ok")
+    app.test_client().get("/")
+    with pytest.raises(AssertionError, match="setup method 'add_url_rule'"):
+        app.add_url_rule("/late", "late", lambda: "late")
+
+
+def test_an_invalid_return_value_says_what_it_was() -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+
+    @app.route("/")
+    def index() -> Any:
+        return True
+
+    with pytest.raises(TypeError, match="but it was a bool"):
+        app.test_client().get("/")

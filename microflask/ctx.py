@@ -158,6 +158,10 @@ class RequestContext(AppContext):
         self.background_jobs: list[Callable[[], Any]] = []
         self.after_request_functions: list[Callable[[Response], Any]] = []
 
+    def match_request(self) -> None:
+        """Flask's hook for matching the URL early (e.g. in ``open_session``): the request is
+        already matched before its context exists, so ``request.endpoint`` is set; a no-op."""
+
 
 def copy_current_request_context(func: F) -> F:
     """Wrap ``func`` so it runs with the current request's context, wherever it is called

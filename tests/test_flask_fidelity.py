@@ -499,3 +499,56 @@ def test_an_invalid_return_value_says_what_it_was() -> None:
 
     with pytest.raises(TypeError, match="but it was a bool"):
         app.test_client().get("/")
+
+
+# -- requests -----------------------------------------------------------------------------------------
+
+
+def test_request_urls_are_strings() -> None:
+    app = MicroFlask(__name__)
+
+    @app.route("/a/b")
+    def view() -> dict[str, Any]:
+        urls = {k: getattr(request, k) for k in ("url", "base_url", "url_root", "root_url", "host_url")}
+        assert all(type(v) is str for v in urls.values())
+        assert request.url.endswith("?x=1")
+        assert request.url_object.path == "/a/b"
+        return urls
+
+    assert app.test_client().get("/a/b?x=1").json == {
+        "url": "http://localhost/a/b?x=1",
+        "base_url": "http://localhost/a/b",
+        "url_root": "http://localhost/",
+        "root_url": "http://localhost/",
+        "host_url": "http://localhost/",
+    }
+
+
+def test_request_limits_default_outside_an_app_context() -> None:
+    app = MicroFlask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=100, MAX_FORM_MEMORY_SIZE=50, MAX_FORM_PARTS=3)
+    r = microflask.Request({"type": "http", "headers": []})
+    assert (r.max_content_length, r.max_form_memory_size, r.max_form_parts) == (None, 500_000, 1_000)
+    with app.app_context():
+        assert (r.max_content_length, r.max_form_memory_size, r.max_form_parts) == (100, 50, 3)
+    r.max_form_parts = 4
+    with app.app_context():
+        assert r.max_form_parts == 4
+
+
+def test_match_request_in_a_session_interface() -> None:
+    seen: list[str | None] = []
+
+    class EndpointAware(microflask.sessions.SecureCookieSessionInterface):
+        opens_lazily = False
+
+        def open_session(self, app: Any, req: Any) -> Any:
+            microflask.globals.request_ctx.match_request()
+            seen.append(req.endpoint)
+            return super().open_session(app, req)
+
+    app = MicroFlask(__name__)
+    app.session_interface = EndpointAware()
+    app.route("/")(lambda: "ok")
+    assert app.test_client().get("/").text == "ok"
+    assert seen == ["<lambda>"]

@@ -72,6 +72,8 @@ class AppBase(Scaffold):
         root_path: str | None = None,
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
+        if instance_path is not None and not os.path.isabs(instance_path):
+            raise ValueError("If an instance path is provided it must be absolute. A relative path was given instead.")
         self.instance_path = (
             instance_path if instance_path is not None else default_instance_path(self.import_name, self.root_path)
         )

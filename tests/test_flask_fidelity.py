@@ -552,3 +552,39 @@ def test_match_request_in_a_session_interface() -> None:
     app.route("/")(lambda: "ok")
     assert app.test_client().get("/").text == "ok"
     assert seen == ["<lambda>"]
+
+
+# -- config, instance path, class views ---------------------------------------------------------------
+
+
+def test_from_prefixed_env_reads_flask_then_microflask_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLASK_ONLY_FLASK", "1")
+    monkeypatch.setenv("FLASK_BOTH", '"flask"')
+    monkeypatch.setenv("MICROFLASK_BOTH", '"microflask"')
+    monkeypatch.setenv("FLASK_NESTED__key", "true")
+    config = microflask.Config()
+    config["NESTED"] = {"kept": 1}
+    config.from_prefixed_env()
+    assert (config["ONLY_FLASK"], config["BOTH"], config["NESTED"]) == (1, "microflask", {"kept": 1, "key": True})
+
+
+def test_a_relative_instance_path_is_refused(tmp_path: Any) -> None:
+    with pytest.raises(ValueError, match="must be absolute"):
+        MicroFlask(__name__, instance_path="instance")
+    assert MicroFlask(__name__, instance_path=str(tmp_path)).instance_path == str(tmp_path)
+
+
+def test_view_class_replaced_on_the_view_function_is_used() -> None:
+    class Broken(microflask.views.MethodView):
+        def get(self) -> str:
+            raise ZeroDivisionError
+
+    class Fixed(Broken):
+        def get(self) -> str:
+            return "fixed"
+
+    view = Broken.as_view("index")
+    view.view_class = Fixed  # type: ignore[attr-defined]
+    app = MicroFlask(__name__)
+    app.add_url_rule("/", view_func=view)
+    assert app.test_client().get("/").text == "fixed"

@@ -163,6 +163,9 @@ class MicroFlask(AppBase):
                 plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None)
+        self._refresh_sessions = bool(
+            self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
+        )
         self.url_map._index(False)
         self.url_map._index(True)
         entry: ASGIApp = self._asgi
@@ -347,6 +350,8 @@ class MicroFlask(AppBase):
         for func, is_async in plan.after:
             response = await self._call(ctx, func, is_async, response)
         session = ctx.session
+        if session is None and self._refresh_sessions:
+            session = self._permanent_session_to_refresh(ctx)
         if session is not None and not self.session_interface.is_null_session(session):
             try:
                 saved = self.session_interface.save_session(self, session, response)
@@ -357,6 +362,15 @@ class MicroFlask(AppBase):
         if _signals.state.connected:
             await _signals.send_async(_signals.request_finished, self, response=response)
         return response
+
+    def _permanent_session_to_refresh(self, ctx: AppContext) -> Any:
+        """The session of a request that never used it, if it is permanent: saving it again moves
+        its expiry, as Flask does on every request. Opened only when the request has the cookie."""
+        assert ctx.request is not None
+        if self.session_interface.get_cookie_name(self) not in ctx.request.cookies:
+            return None
+        session = ctx.session = ctx.open_session_lazily()
+        return session if session.permanent else None
 
     async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
         """Run the teardown functions (errors logged, the rest still run), release uploaded files."""

@@ -95,6 +95,9 @@ class AppBase(Scaffold):
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
+        #: Set at freeze: a permanent session is refreshed by requests that do not touch it (Flask's
+        #: SESSION_REFRESH_EACH_REQUEST; the cookie session opens lazily, so only then is it opened).
+        self._refresh_sessions = False
         if self.static_folder is not None:
             self.add_url_rule(
                 f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self._static_view()

@@ -588,3 +588,36 @@ def test_view_class_replaced_on_the_view_function_is_used() -> None:
     app = MicroFlask(__name__)
     app.add_url_rule("/", view_func=view)
     assert app.test_client().get("/").text == "fixed"
+
+
+def test_a_permanent_session_is_refreshed_by_requests_that_do_not_use_it() -> None:
+    app = MicroFlask(__name__)
+    app.secret_key = "k"
+
+    @app.route("/login")
+    def login() -> str:
+        microflask.session["user"] = 1
+        microflask.session.permanent = True
+        return ""
+
+    @app.route("/other")
+    def other() -> str:
+        return ""
+
+    client = app.test_client()
+    assert client.get("/other").headers.get("set-cookie") is None  # no cookie yet: nothing opened
+    r = client.get("/login")
+    assert r.headers["vary"] == "Cookie" and "Expires=" in r.headers["set-cookie"]
+    r = client.get("/other")
+    assert r.headers["vary"] == "Cookie" and "Expires=" in r.headers["set-cookie"]
+
+
+def test_a_session_that_is_not_permanent_is_not_resent() -> None:
+    app = MicroFlask(__name__)
+    app.secret_key = "k"
+    app.add_url_rule("/set", "set", lambda: microflask.session.update(user=1) or "")
+    app.add_url_rule("/other", "other", lambda: "")
+    client = app.test_client()
+    client.get("/set")
+    r = client.get("/other")
+    assert "set-cookie" not in r.headers and "vary" not in r.headers

@@ -8,6 +8,7 @@ the thread hands the read to the event loop and waits for it.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
@@ -459,11 +460,24 @@ class Response(StarletteResponse):
         samesite: str | None = "Lax",
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header (``SameSite=Lax`` unless told otherwise)."""
-        self.headers.append(
-            "set-cookie",
-            dump_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite, partitioned),
-        )
+        """Add a ``Set-Cookie`` header (``SameSite=Lax`` unless told otherwise). A cookie larger
+        than :attr:`max_cookie_size` is still set, with a warning: browsers may ignore it."""
+        header = dump_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite, partitioned)
+        limit = self.max_cookie_size
+        if limit and len(header) > limit:
+            warnings.warn(
+                f"The {key!r} cookie is too large: the value was {len(value)} bytes and the header"
+                f" {len(header)} bytes, over the limit of {limit} bytes (MAX_COOKIE_SIZE). Browsers may"
+                " silently ignore cookies larger than this.",
+                stacklevel=2,
+            )
+        self.headers.append("set-cookie", header)
+
+    @property
+    def max_cookie_size(self) -> int:
+        """``MAX_COOKIE_SIZE`` of the current app (Werkzeug's 4093 outside an app context); 0: no check."""
+        ctx = current_context()
+        return int(ctx.app.config["MAX_COOKIE_SIZE"] if ctx is not None else DEFAULT_CONFIG["MAX_COOKIE_SIZE"])
 
     def delete_cookie(  # type: ignore[override]
         self,

@@ -621,3 +621,23 @@ def test_a_session_that_is_not_permanent_is_not_resent() -> None:
     client.get("/set")
     r = client.get("/other")
     assert "set-cookie" not in r.headers and "vary" not in r.headers
+
+
+def test_max_cookie_size_warns_on_set_cookie() -> None:
+    app = MicroFlask(__name__)
+    app.config["MAX_COOKIE_SIZE"] = 100
+    assert microflask.Response().max_cookie_size == 4093  # outside an app: Werkzeug's default
+    with app.app_context():
+        assert microflask.Response().max_cookie_size == 100
+
+    @app.route("/")
+    def index() -> Any:
+        r = microflask.Response("", status=204)
+        r.set_cookie("small", "ok")
+        r.set_cookie("big", "x" * 300)
+        return r
+
+    with pytest.warns(UserWarning, match="'big' cookie is too large") as record:
+        response = app.test_client().get("/")
+    assert len(record) == 1
+    assert len(response.headers.get_list("set-cookie")) == 2  # still set: browsers decide

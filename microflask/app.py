@@ -55,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["MicroFlask"]
 
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
+_SIGNALS = _signals.state  # read on the request path: one attribute, False until a receiver connects
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
 
 
@@ -253,7 +254,7 @@ class MicroFlask(AppBase):
             plan = self._no_route_plan  # type: ignore[assignment]
         ctx = RequestContext(self, request)
         token = _cv_context.set(ctx)
-        signalled = _signals.state.connected
+        signalled = _SIGNALS.connected
         try:
             if signalled:
                 await _signals.send_async(_signals.appcontext_pushed, self)
@@ -297,7 +298,7 @@ class MicroFlask(AppBase):
         assert request is not None
         try:
             rv = None
-            if _signals.state.connected:
+            if _SIGNALS.connected:
                 await _signals.send_async(_signals.request_started, self)
             if not self.session_interface.opens_lazily:
                 await open_session_before_view(self, ctx)
@@ -359,7 +360,7 @@ class MicroFlask(AppBase):
                     await saved
             except HTTPException as e:  # e.g. 503 from a session store that is down
                 response = self.make_response(await self._handle_user_exception(ctx, plan, e))
-        if _signals.state.connected:
+        if _SIGNALS.connected:
             await _signals.send_async(_signals.request_finished, self, response=response)
         return response
 
@@ -374,7 +375,7 @@ class MicroFlask(AppBase):
 
     async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
         """Run the teardown functions (errors logged, the rest still run), release uploaded files."""
-        if not _signals.state.connected:
+        if not _SIGNALS.connected:
             await self._run_teardown(ctx, plan.teardown, error)
         else:  # as Flask: request teardown, its signal, then the app context's teardown and signal
             split = plan.request_teardown_count
@@ -470,7 +471,7 @@ class MicroFlask(AppBase):
         """An unhandled error: ``(response, reraise)``. Logged and answered 500 (its handler's, or
         the default page); propagated instead under ``PROPAGATE_EXCEPTIONS`` (by default under
         TESTING or DEBUG, as Flask): raised at once, or under DEBUG after the debug page is sent."""
-        if _signals.state.connected:
+        if _SIGNALS.connected:
             await _signals.send_async(_signals.got_request_exception, self, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:

@@ -23,7 +23,7 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
 from .concurrency import finish_without_loop, on_event_loop
-from .datastructures import Accept, FileStorage, MultiDict
+from .datastructures import Accept, FileStorage, MultiDict, UserAgent, header_set_property
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .globals import current_context
 from .httputil import (
@@ -175,8 +175,8 @@ class ConnectionAttributes:
         return Accept(self.headers.get("accept"))
 
     @property
-    def user_agent(self) -> str:
-        return self.headers.get("user-agent", "")
+    def user_agent(self) -> UserAgent:
+        return UserAgent(self.headers.get("user-agent", ""))
 
     @property
     def referrer(self) -> str | None:
@@ -563,6 +563,8 @@ class Response(StarletteResponse):
         self.headers["content-length"] = str(len(self.body))
 
     data = property(get_data, set_data)
+    vary = header_set_property("Vary", "The ``Vary`` names, a set: ``response.vary.add('Cookie')``.")
+    allow = header_set_property("Allow", "The ``Allow`` methods, a set (written back on change).")
 
     def set_cookie(  # type: ignore[override]
         self,

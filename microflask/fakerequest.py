@@ -83,7 +83,7 @@ def encode_multipart(fields: Iterable[tuple[str, Any]], files: Iterable[tuple[st
         body.write(value.encode() if isinstance(value, str) else bytes(value))
         body.write(b"\r\n")
     for name, value in files:
-        file, filename, content_type = value if isinstance(value, tuple) else (value, None, None)
+        file, filename, content_type = (*value, None, None)[:3] if isinstance(value, tuple) else (value, None, None)
         filename = filename or os.path.basename(getattr(file, "name", "") or "") or name
         content_type = content_type or mimetypes.guess_type(filename)[0] or "application/octet-stream"
         data = file.read()

@@ -290,6 +290,22 @@ class _FlaskRequests:
         return self.application.test_request_context(*args, headers=headers, **kwargs)
 
 
+class _CarriedError(Exception):
+    """A ``KeyboardInterrupt`` or ``SystemExit`` the app raised, carried out of the event loop
+    (raised as they are, they would stop the loop) to be raised again in the test."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(repr(error))
+        self.error = error
+
+
+async def _call_app(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    try:
+        await app(scope, receive, send)
+    except (KeyboardInterrupt, SystemExit) as e:
+        raise _CarriedError(e) from None
+
+
 def _verb(method: str) -> Any:
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs["method"] = method
@@ -333,7 +349,7 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
     async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
             scope = self._apply_environ(scope)
-        await self.application(scope, receive, send)
+        await _call_app(self.application, scope, receive, send)
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return as_test_response(super().send(request, **kwargs))
@@ -346,6 +362,8 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
         try:
             follow = self.follow_redirects if follow_redirects is None else follow_redirects
             response = self.send(request, follow_redirects=follow)
+        except _CarriedError as e:
+            raise e.error from None
         finally:
             self._done(key)
         self._kept.push()
@@ -435,7 +453,7 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
     async def _with_state(self, scope: Scope, receive: Receive, send: Send) -> None:
         scope = self._apply_environ(scope)
         scope["state"] = dict(self._lifespan_state)
-        await self.application(scope, receive, send)
+        await _call_app(self.application, scope, receive, send)
 
     async def open(
         self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any
@@ -446,6 +464,8 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
         try:
             follow = self.follow_redirects if follow_redirects is None else follow_redirects
             response = await self.send(request, follow_redirects=follow)
+        except _CarriedError as e:
+            raise e.error from None
         finally:
             self._done(key)
         self._kept.push()

@@ -319,6 +319,32 @@ def test_with_client_keeps_the_last_context_and_errors_propagate() -> None:
             client.get("/boom")
 
 
+@pytest.mark.parametrize("error", [KeyboardInterrupt, SystemExit])
+def test_keyboard_interrupt_and_system_exit_reach_the_test(error: type[BaseException]) -> None:
+    app = MicroFlask("interrupted")
+
+    @app.route("/sync")
+    def sync_view() -> str:
+        raise error()
+
+    @app.route("/async")
+    async def async_view() -> str:
+        raise error()
+
+    client = app.test_client()
+    for path in ("/sync", "/async"):
+        with pytest.raises(error):
+            client.get(path)
+    assert client.get("/nowhere").status_code == 404  # the client still works
+
+    async def main() -> None:
+        async with app.async_test_client() as async_client:
+            with pytest.raises(error):
+                await async_client.get("/async")
+
+    anyio.run(main)
+
+
 def test_client_and_runner_classes_on_the_app() -> None:
     app = MicroFlask("classes")
 

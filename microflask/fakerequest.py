@@ -52,6 +52,8 @@ def form_pairs(values: Any) -> list[tuple[str, Any]]:
         return []
     if hasattr(values, "multi_items"):
         items = values.multi_items()
+    elif callable(getattr(values, "lists", None)):  # Werkzeug's MultiDict
+        items = [(key, value) for key, many in values.lists() for value in many]
     elif isinstance(values, Mapping):
         items = values.items()
     else:

@@ -11,7 +11,7 @@ import anyio
 import pytest
 
 from microflask import MicroFlask, Response, g, redirect, request, session
-from microflask.datastructures import HeaderSet, UserAgent
+from microflask.datastructures import HeaderSet, MultiDict, UserAgent
 from microflask.testing import EnvironBuilder, FlaskClient, FlaskCliRunner, TestResponse, default_user_agent
 
 
@@ -82,6 +82,8 @@ def test_full_url_as_path_and_the_query() -> None:
     data = client.post("http://domain.test/act?vodka=42", data={"gin": "43"}).json
     assert (data["host"], data["args"], data["body"]) == ("domain.test", {"vodka": ["42"]}, "gin=43")
     assert client.get("/q", query_string={"a": ["1", "2"]}).json["args"] == {"a": ["1", "2"]}
+    multi = MultiDict([("a", "1"), ("a", "2")])
+    assert client.post("/q", data=multi).json["body"] == "a=1&a=2"
     assert client.get("/q?x=1", params={"y": "2"}).json["args"] == {"x": ["1"], "y": ["2"]}
 
 
@@ -229,6 +231,7 @@ def test_response_headers_allow_vary_and_context_manager() -> None:
     assert sorted(rv.allow) == ["GET", "HEAD", "OPTIONS", "POST"]
     assert rv.allow == {"GET", "HEAD", "OPTIONS", "POST"}
     assert rv.status == "200 OK"
+    assert rv.get_json(silent=True) is None
 
 
 def test_header_set() -> None:

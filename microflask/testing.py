@@ -223,7 +223,7 @@ class _FlaskRequests:
         elif args and isinstance(args[0], Mapping):
             environ = {**self.environ_base, **args[0]}
         else:
-            path = args[0] if args else kwargs.pop("path", "/")
+            path = str(args[0] if args else kwargs.pop("path", "/"))  # str() for an httpx URL
             if (
                 len(args) < 2
                 and kwargs.get("base_url") is None

@@ -78,6 +78,11 @@ def _host_header(scope: Scope) -> str:
 class MicroFlask(AppBase):
     """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
 
+    #: The class of :meth:`test_client` (a :class:`~microflask.testing.FlaskClient` subclass), as Flask's.
+    test_client_class: type[TestClient] | None = None
+    #: The class of :meth:`test_cli_runner` (a :class:`~microflask.testing.FlaskCliRunner` subclass).
+    test_cli_runner_class: type[Any] | None = None
+
     # -- building: contexts, background tasks, tools ---------------------------------------
     def app_context(self) -> AppContext:
         """``async with app.app_context():`` (or ``with``): ``current_app`` and ``g`` outside a request."""
@@ -117,14 +122,14 @@ class MicroFlask(AppBase):
         """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
         from .cli import CliRunner  # imported on first use: Typer is slow to import
 
-        return CliRunner(self, **kwargs)
+        return (self.test_cli_runner_class or CliRunner)(self, **kwargs)
 
     # -- testing -------------------------------------------------------------------------
-    def test_client(self, **kwargs: Any) -> TestClient:
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
         """A sync test client: ``with app.test_client() as client: client.get("/")``."""
         from .testing import TestClient  # imported on first use: the test transport is slow to import
 
-        return TestClient(self, **kwargs)
+        return (self.test_client_class or TestClient)(self, use_cookies=use_cookies, **kwargs)
 
     def async_test_client(self, **kwargs: Any) -> AsyncTestClient:
         """An async test client: ``async with app.async_test_client() as client: await client.get("/")``."""

@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl, quote
 
 from starlette.datastructures import URL
 
-from .datastructures import Accept, MultiDict
+from .datastructures import Accept, MultiDict, UserAgent
 from .httputil import route_path
 
 if TYPE_CHECKING:
@@ -135,8 +135,8 @@ class ConnectionAttributes:
         return Accept(self.headers.get("accept"))
 
     @property
-    def user_agent(self) -> str:
-        return self.headers.get("user-agent", "")
+    def user_agent(self) -> UserAgent:
+        return UserAgent(self.headers.get("user-agent", ""))
 
     @property
     def referrer(self) -> str | None:

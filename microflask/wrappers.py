@@ -24,7 +24,7 @@ from starlette.responses import Response as StarletteResponse
 from .concurrency import finish_without_loop, on_event_loop
 from .config import DEFAULT_CONFIG
 from .connection import ConnectionAttributes
-from .datastructures import FileStorage, MultiDict
+from .datastructures import FileStorage, MultiDict, header_set_property
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .globals import current_context
 from .httputil import (
@@ -446,6 +446,8 @@ class Response(StarletteResponse):
         self.headers["content-length"] = str(len(self.body))
 
     data = property(get_data, set_data)
+    vary = header_set_property("Vary", "The ``Vary`` names, a set: ``response.vary.add('Cookie')``.")
+    allow = header_set_property("Allow", "The ``Allow`` methods, a set (written back on change).")
 
     def set_cookie(  # type: ignore[override]
         self,

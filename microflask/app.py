@@ -485,7 +485,7 @@ class MicroFlask(AppBase):
             if not self.debug:
                 raise e
             return _responses.error_response(self, InternalServerError(original_exception=e)), True
-        self.log_exception(e)
+        self.log_unhandled(e)
         server_error = InternalServerError(original_exception=e)
         response: Any = None
         try:
@@ -502,13 +502,22 @@ class MicroFlask(AppBase):
             self.logger.exception("An after_request function failed on the 500 response")
             return response, False
 
-    def log_exception(self, e: BaseException) -> None:
-        """Log an unhandled error with its traceback on ``app.logger``."""
-        ctx = current_context()
+    def log_exception(self, ctx: AppContext | None, exc_info: Any) -> None:
+        """Log an unhandled error with its traceback on ``app.logger`` (``Exception on /path [GET]``).
+        Flask's signature; an override written as Flask 3.1's ``log_exception(self, exc_info)``
+        is called that way."""
         where = ""
         if ctx is not None and ctx.request is not None:
             where = f" on {ctx.request.path} [{ctx.request.method}]"
-        self.logger.error("Exception%s", where, exc_info=(type(e), e, e.__traceback__))
+        self.logger.error(f"Exception{where}", exc_info=exc_info)
+
+    def log_unhandled(self, e: BaseException) -> None:
+        """Log ``e`` through :meth:`log_exception`, whichever of Flask's signatures it has."""
+        exc_info = (type(e), e, e.__traceback__)
+        if len(inspect.signature(self.log_exception).parameters) == 1:
+            self.log_exception(exc_info)  # type: ignore[call-arg]
+        else:
+            self.log_exception(current_context(), exc_info)
 
     # -- responses ----------------------------------------------------------------------
     def make_response(self, rv: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import Any
 from starlette.responses import Response as StarletteResponse
 
 __all__ = [
+    "Aborter",
     "BadGateway",
     "BadRequest",
     "BadRequestKeyError",
@@ -383,3 +384,25 @@ def _collect_default_exceptions() -> dict[int, type[HTTPException]]:
 
 #: Status code -> the exception class ``abort(code)`` raises for it.
 default_exceptions: dict[int, type[HTTPException]] = _collect_default_exceptions()
+
+
+class Aborter:
+    """Raises the HTTP error for a status code: ``aborter(404)``, ``aborter(403, "why")``, or
+    ``aborter(response)`` to send that response as it is. ``app.aborter`` is one (what
+    :func:`microflask.abort` calls); add codes to ``mapping`` for errors of your own."""
+
+    def __init__(
+        self,
+        mapping: dict[int, type[HTTPException]] | None = None,
+        extra: dict[int, type[HTTPException]] | None = None,
+    ) -> None:
+        self.mapping = dict(default_exceptions if mapping is None else mapping)
+        if extra:
+            self.mapping.update(extra)
+
+    def __call__(self, code: int | StarletteResponse, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs and not isinstance(code, int):
+            raise HTTPException(response=code)
+        if code not in self.mapping:
+            raise LookupError(f"no exception for {code!r}")
+        raise self.mapping[code](*args, **kwargs)

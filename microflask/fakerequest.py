@@ -86,7 +86,7 @@ def make_test_request_context(
 
     request = app.request_class(scope, receive)
     try:
-        rule, values = app.url_map.match(split.path or "/", method.upper(), query)
+        rule, values = app.url_map.match(split.path or "/", method.upper(), query, domain=app.request_domain(scope))
         request.url_rule, request.view_args = rule, values
     except Exception as e:  # kept, as in Flask, for the code under test to inspect
         request.routing_exception = e

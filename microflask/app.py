@@ -172,8 +172,7 @@ class MicroFlask(AppBase):
         self._refresh_sessions = bool(
             self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
         )
-        self.url_map._index(False)
-        self.url_map._index(True)
+        self._match_http = self.request_matcher()
         entry: ASGIApp = self._asgi
         if self.config["TRUSTED_HOSTS"]:  # checked only when configured: no cost otherwise
             entry = functools.partial(self._check_host, tuple(self.config["TRUSTED_HOSTS"]))
@@ -200,7 +199,7 @@ class MicroFlask(AppBase):
             scope["app"] = self
             path = route_path(scope) if scope.get("root_path") else scope["path"]
             try:
-                rule, values = self.url_map.match(path, scope["method"], scope.get("query_string", b""))
+                rule, values = self._match_http(path, scope)
             except _ROUTING_ERRORS as e:
                 mounted = self.mounts.find(scope, path) if isinstance(e, NotFound) else None
                 if mounted is not None:
@@ -216,7 +215,7 @@ class MicroFlask(AppBase):
 
             path = route_path(scope)
             try:
-                rule, values = self.url_map.match(path, "GET", websocket=True)
+                rule, values = self.url_map.match(path, "GET", websocket=True, domain=self.request_domain(scope))
             except HTTPException:  # not ours: a mounted app's, or refused
                 mounted = self.mounts.find(scope, path)
                 if mounted is not None:
@@ -315,7 +314,7 @@ class MicroFlask(AppBase):
                     break
             if rv is None:
                 if request.routing_exception is not None:
-                    raise request.routing_exception
+                    self.raise_routing_exception(request)
                 rv = await self._call_view(ctx, plan, request)
         except Exception as e:
             rv = await self._handle_user_exception(ctx, plan, e)
@@ -515,7 +514,7 @@ class MicroFlask(AppBase):
         """Log ``e`` through :meth:`log_exception`, whichever of Flask's signatures it has."""
         exc_info = (type(e), e, e.__traceback__)
         if len(inspect.signature(self.log_exception).parameters) == 1:
-            self.log_exception(exc_info)  # type: ignore[call-arg]
+            self.log_exception(exc_info)  # type: ignore[call-arg,arg-type]
         else:
             self.log_exception(current_context(), exc_info)
 
@@ -528,5 +527,5 @@ class MicroFlask(AppBase):
         """The answer to an automatic OPTIONS request: empty, with ``Allow``."""
         ctx = current_context()
         assert ctx is not None and ctx.request is not None
-        methods = self.url_map.allowed_methods(ctx.request.path)
+        methods = self.url_map.allowed_methods(ctx.request.path, self.request_domain(ctx.request.scope))
         return self.response_class(headers={"Allow": ", ".join(sorted(methods))})

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import json as _json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
 
 from .ctx import RequestContext
+from .logging import ERRORS_STREAM_KEY
 
 if TYPE_CHECKING:
     from starlette.types import Message
@@ -33,8 +34,12 @@ def make_test_request_context(
     json: Any = None,
     content_type: str | None = None,
     root_path: str = "",
+    errors_stream: IO[str] | None = None,
 ) -> RequestContext:
-    """A request context for a request built from these values (no server involved)."""
+    """A request context for a request built from these values (no server involved).
+
+    ``errors_stream`` receives what the default log handler writes during the request.
+    """
     base = urlsplit(base_url or (f"http://{app.config['SERVER_NAME']}" if app.config["SERVER_NAME"] else BASE_URL))
     split = urlsplit(path)
     if query_string is None:
@@ -75,6 +80,8 @@ def make_test_request_context(
         "server": (base.hostname or "localhost", base.port or (443 if base.scheme == "https" else 80)),
         "app": app,
     }
+    if errors_stream is not None:
+        scope[ERRORS_STREAM_KEY] = errors_stream
     sent = False
 
     async def receive() -> Message:

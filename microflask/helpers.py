@@ -29,7 +29,9 @@ from .responses import StreamedResponse
 __all__ = [
     "abort",
     "flash",
+    "get_debug_flag",
     "get_flashed_messages",
+    "get_load_dotenv",
     "make_response",
     "redirect",
     "safe_join",
@@ -131,6 +133,33 @@ def get_flashed_messages(with_categories: bool = False, category_filter: tuple[s
     if not with_categories:
         return [message for _, message in flashes]
     return flashes
+
+
+# -- environment -----------------------------------------------------------------------------
+
+_OFF = frozenset({"0", "false", "no"})
+
+
+def _env(name: str) -> str | None:
+    """``MICROFLASK_<name>``, else Flask's ``FLASK_<name>`` (apps moved over keep their settings)."""
+    value = os.environ.get(f"MICROFLASK_{name}")
+    return value if value is not None else os.environ.get(f"FLASK_{name}")
+
+
+def get_debug_flag() -> bool:
+    """Whether the environment asks for debug mode: ``MICROFLASK_DEBUG`` (or ``FLASK_DEBUG``) set to
+    anything but empty, ``0``, ``false`` or ``no``."""
+    value = _env("DEBUG")
+    return bool(value) and value.strip().lower() not in _OFF  # type: ignore[union-attr]
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether the command line should load ``.env`` files: ``default``, unless
+    ``MICROFLASK_SKIP_DOTENV`` (or ``FLASK_SKIP_DOTENV``) says to skip them."""
+    value = _env("SKIP_DOTENV")
+    if not value:
+        return default
+    return value.strip().lower() in _OFF
 
 
 # -- files -----------------------------------------------------------------------------------

@@ -32,6 +32,7 @@ __all__ = [
     "get_debug_flag",
     "get_flashed_messages",
     "get_load_dotenv",
+    "get_template_attribute",
     "make_response",
     "redirect",
     "safe_join",
@@ -133,6 +134,12 @@ def get_flashed_messages(with_categories: bool = False, category_filter: tuple[s
     if not with_categories:
         return [message for _, message in flashes]
     return flashes
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro (or any top-level name) of a template, to call from Python:
+    ``hello = get_template_attribute("_macros.html", "hello"); hello("World")``."""
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
 
 
 # -- environment -----------------------------------------------------------------------------

@@ -10,14 +10,19 @@ import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import jinja2
 import pytest
 from markupsafe import Markup
 
-from microflask import MicroFlask
+import microflask
+from microflask import Blueprint, MicroFlask, Request, jsonify, render_template, render_template_string, request
+from microflask.json.provider import DefaultJSONProvider
 from microflask.json.tag import JSONTag, TaggedJSONSerializer
 from microflask.logging import ERRORS_STREAM_KEY, create_logger, default_handler, wsgi_errors_stream
+from microflask.templating import DispatchingJinjaLoader, Environment
 
 # -- json.tag --------------------------------------------------------------------------------------
 
@@ -168,3 +173,143 @@ def test_errors_stream_is_the_requests_stream() -> None:
     assert "ERROR in test_flask_json_templating: disk full" in stream.getvalue()
     with app.test_request_context():
         assert wsgi_errors_stream._get_current_object() is sys.stderr
+
+
+# -- JSON ------------------------------------------------------------------------------------------
+
+
+def test_tojson_filter_uses_the_apps_provider(tmp_path: Path) -> None:
+    app = MicroFlask(__name__, root_path=str(tmp_path))
+    with app.test_request_context():
+        out = render_template_string("{{ v|tojson }}", v={"at": datetime(2021, 2, 1, 7, 15), "id": uuid.UUID(int=1)})
+    assert out == '{"at": "Mon, 01 Feb 2021 07:15:00 GMT", "id": "00000000-0000-0000-0000-000000000001"}'
+
+
+def test_jsonify_refuses_args_and_kwargs_together() -> None:
+    app = MicroFlask(__name__)
+    with app.app_context(), pytest.raises(TypeError, match="args or kwargs"):
+        jsonify(1, a=2)
+
+
+def test_provider_subclass_overriding_dumps_shapes_responses() -> None:
+    class Shouting(DefaultJSONProvider):
+        def dumps(self, obj: Any, **kwargs: Any) -> str:
+            return super().dumps(obj, **kwargs).upper()
+
+    class App(MicroFlask):
+        json_provider_class = Shouting
+
+    app = App(__name__)
+
+    @app.get("/")
+    def index() -> Any:
+        return {"a": "b"}
+
+    @app.get("/jsonify")
+    def via_jsonify() -> Any:
+        return jsonify(x="y")
+
+    client = app.test_client()
+    assert client.get("/").content == b'{"A":"B"}\n'
+    assert client.get("/jsonify").content == b'{"X":"Y"}\n'
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_bad_json_body_detail_only_in_debug(debug: bool) -> None:
+    app = MicroFlask(__name__)
+    app.config["DEBUG"] = debug
+
+    @app.post("/")
+    async def index() -> Any:
+        return {"got": await request.get_json()}
+
+    response = app.test_client().post("/", content=b"{nope", headers={"content-type": "application/json"})
+    assert response.status_code == 400
+    assert "Failed to decode JSON" in response.text
+    assert ("Failed to decode JSON object:" in response.text) is debug
+
+
+def test_on_json_loading_failed_can_supply_a_value() -> None:
+    class LenientRequest(Request):
+        def on_json_loading_failed(self, e: Exception | None) -> Any:
+            return {"invalid": True}
+
+    class App(MicroFlask):
+        request_class = LenientRequest
+
+    app = App(__name__)
+
+    @app.post("/")
+    async def index() -> Any:
+        return {"got": await request.get_json()}
+
+    response = app.test_client().post("/", content=b"{nope", headers={"content-type": "application/json"})
+    assert response.json == {"got": {"invalid": True}}
+
+
+# -- templating ------------------------------------------------------------------------------------
+
+
+def test_get_template_attribute_calls_a_macro(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "_macros.html").write_text("{% macro hello(name) %}Hi {{ name }}!{% endmacro %}")
+    app = MicroFlask(__name__, root_path=str(tmp_path))
+    with app.app_context():
+        hello = microflask.get_template_attribute("_macros.html", "hello")
+        assert hello("<you>") == "Hi &lt;you&gt;!"
+
+
+def test_custom_environment_class_and_global_loader() -> None:
+    class MyEnvironment(Environment):
+        pass
+
+    class App(MicroFlask):
+        jinja_environment = MyEnvironment
+
+        def create_global_jinja_loader(self) -> Any:
+            return jinja2.DictLoader({"page.html": "from a dict: {{ x }}"})
+
+    app = App(__name__)
+    assert isinstance(app.jinja_env, MyEnvironment)
+    assert app.jinja_env.app is app
+
+    @app.get("/")
+    def index() -> Any:
+        return render_template("page.html", x=1)
+
+    assert app.test_client().get("/").text == "from a dict: 1"
+
+
+def test_default_environment_and_loader() -> None:
+    app = MicroFlask(__name__)
+    assert type(app.jinja_env) is Environment
+    assert isinstance(app.jinja_env.loader, DispatchingJinjaLoader)
+    assert app.config["EXPLAIN_TEMPLATE_LOADING"] is False
+
+
+def test_explain_template_loading_logs_each_loader_tried(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "here.html").write_text("app")
+    (tmp_path / "bp_templates").mkdir()
+    app = MicroFlask("jsontpl_explain", root_path=str(tmp_path))
+    app.config.update(EXPLAIN_TEMPLATE_LOADING=True, TESTING=True)
+    bp = Blueprint("shop", "jsontpl_explain.shop", root_path=str(tmp_path), template_folder="bp_templates")
+
+    @bp.get("/missing")
+    def missing() -> Any:
+        return render_template("missing.html")
+
+    app.register_blueprint(bp)
+    caplog.set_level(logging.INFO, logger="jsontpl_explain")
+    with app.test_request_context():
+        assert render_template("here.html") == "app"
+    found = caplog.records[-1].getMessage()
+    assert "1: trying loader of application 'jsontpl_explain'" in found
+    assert "2: trying loader of blueprint 'shop' (jsontpl_explain.shop)" in found
+    assert "-> found" in found and "-> no match" in found
+
+    with pytest.raises(jinja2.TemplateNotFound):
+        app.test_client().get("/missing")
+    report = next(r.getMessage() for r in caplog.records if "missing.html" in r.getMessage())
+    assert "Error: the template could not be found." in report
+    assert "belongs to the blueprint 'shop'" in report

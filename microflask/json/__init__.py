@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as _json
 from typing import IO, TYPE_CHECKING, Any
 
-from ..globals import current_app, has_app_context
+from ..globals import current_app, current_context, has_app_context
 from .provider import DefaultJSONProvider, JSONProvider, default
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse with the current app's provider (the stdlib outside one)."""
-    if has_app_context():
-        return current_app.json.loads(s, **kwargs)
+    ctx = current_context()  # not the current_app proxy: request.get_json comes through here
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
 
 

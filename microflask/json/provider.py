@@ -78,7 +78,7 @@ class JSONProvider:
         """A JSON response (of ``app.response_class``) of ``args`` (one value, or several as a
         list) or of ``kwargs``."""
         if args and kwargs:
-            raise TypeError("jsonify() takes positional or keyword arguments, not both.")
+            raise TypeError("jsonify() takes either args or kwargs, not both.")
         obj: Any = kwargs if not args else (args[0] if len(args) == 1 else list(args))
         return self._app.response_class(self.encode_body(obj), mimetype=self.mimetype)
 
@@ -109,8 +109,18 @@ class DefaultJSONProvider(JSONProvider):
     use_orjson = True
 
     def encode_body(self, obj: Any) -> bytes:
+        if type(self).dumps is not _DEFAULT_DUMPS:  # a subclass changed dumps: responses use it too
+            return self._dumps_body(obj)
         compact = self.compact if self.compact is not None else not self._app.debug
         return _encoder(compact, self.default, self.ensure_ascii, self.sort_keys, self.use_orjson)(obj)
+
+    def _dumps_body(self, obj: Any) -> bytes:
+        compact = self.compact if self.compact is not None else not self._app.debug
+        options: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
+        return (self.dumps(obj, **options) + "\n").encode()
+
+
+_DEFAULT_DUMPS = DefaultJSONProvider.dumps
 
 
 @functools.cache

@@ -92,9 +92,7 @@ class AppBase(Scaffold):
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
         if self.static_folder is not None:
-            self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self.send_static_file
-            )
+            self.add_url_rule(f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self._static_view)
 
     # -- identity, config, logging ----------------------------------------------------
     @functools.cached_property

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import inspect
 import os
 import sys
 from collections import defaultdict
@@ -126,11 +127,18 @@ class Scaffold:
         self._static_url_path = value.rstrip("/") if value is not None else None
 
     # -- static files ------------------------------------------------------------------
-    async def send_static_file(self, filename: str) -> Any:
-        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
+    def send_static_file(self, filename: str | os.PathLike[str]) -> Any:
+        """``filename`` from ``static_folder`` (404 outside it): the ``static`` endpoint's answer.
+        ``await`` it in async code; in sync code it returns the response, as in Flask."""
         if self.static_folder is None:
             raise RuntimeError(f"{self.name!r} has no static_folder to send {filename!r} from.")
-        return await send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+        max_age = self.get_send_file_max_age(os.fspath(filename))
+        return send_from_directory(self.static_folder, filename, max_age=max_age)
+
+    async def _static_view(self, filename: str) -> Any:
+        # The static route's view, async so that it runs on the event loop (no worker thread).
+        rv = self.send_static_file(filename)
+        return await rv if inspect.isawaitable(rv) else rv
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""

@@ -251,6 +251,7 @@ class AppBase(Scaffold):
     # -- URLs ---------------------------------------------------------------------------
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from microflask import MicroFlask, request, send_file, send_from_directory, session, stream_with_context
+from microflask import MicroFlask, request, send_file, send_from_directory, session, stream_with_context, url_for
 from microflask.datastructures import CacheControl
 from microflask.helpers import FileResponse, get_debug_flag, get_load_dotenv
 
@@ -185,3 +185,19 @@ def test_stream_with_context_decorator_keeps_the_session() -> None:
         return gen()
 
     assert app.test_client().get("/").text == "me"
+
+
+# -- url_for -----------------------------------------------------------------------------------------
+
+
+def test_url_for_takes_a_value_named_self_and_endpoint_by_keyword() -> None:
+    app = MicroFlask(__name__)
+
+    @app.get("/<self>")
+    def index(self: str) -> str:
+        return self
+
+    with app.test_request_context():
+        assert url_for("index", self="2") == "/2"
+        assert url_for(endpoint="index", self="3") == "/3"
+        assert app.url_for("index", self="4") == "/4"

@@ -20,8 +20,9 @@ __all__ = ["DefaultJSONProvider", "JSONProvider", "dump", "dumps", "jsonify", "l
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise with the current app's provider (the stdlib with Flask's defaults outside one)."""
-    if has_app_context():
-        return current_app.json.dumps(obj, **kwargs)
+    ctx = current_context()
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", default)
     return _json.dumps(obj, **kwargs)
 
@@ -52,4 +53,6 @@ def load(fp: IO[Any], **kwargs: Any) -> Any:
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response, as Flask's: ``jsonify(data)``, ``jsonify(a=1)``, ``jsonify(1, 2)``."""
-    return current_app.json.response(*args, **kwargs)
+    ctx = current_context()
+    app = ctx.app if ctx is not None else current_app  # the proxy raises the clear "no app" error
+    return app.json.response(*args, **kwargs)

@@ -107,9 +107,15 @@ class DefaultJSONProvider(JSONProvider):
 
     #: Use orjson for response bodies when it is installed (``pip install microflask[fast]``).
     use_orjson = True
+    #: Whether this class overrides ``dumps`` (then response bodies go through it); set per subclass.
+    _own_dumps = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_dumps = cls.dumps is not DefaultJSONProvider.dumps
 
     def encode_body(self, obj: Any) -> bytes:
-        if type(self).dumps is not _DEFAULT_DUMPS:  # a subclass changed dumps: responses use it too
+        if self._own_dumps:  # a subclass changed dumps: responses use it too
             return self._dumps_body(obj)
         compact = self.compact if self.compact is not None else not self._app.debug
         return _encoder(compact, self.default, self.ensure_ascii, self.sort_keys, self.use_orjson)(obj)
@@ -118,9 +124,6 @@ class DefaultJSONProvider(JSONProvider):
         compact = self.compact if self.compact is not None else not self._app.debug
         options: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
         return (self.dumps(obj, **options) + "\n").encode()
-
-
-_DEFAULT_DUMPS = DefaultJSONProvider.dumps
 
 
 @functools.cache

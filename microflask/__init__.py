@@ -36,6 +36,18 @@ from .helpers import (
     url_for,
 )
 from .json import jsonify
+from .signals import (
+    appcontext_popped,
+    appcontext_pushed,
+    appcontext_tearing_down,
+    before_render_template,
+    got_request_exception,
+    message_flashed,
+    request_finished,
+    request_started,
+    request_tearing_down,
+    template_rendered,
+)
 from .views import MethodView, View
 from .wrappers import Request, Response
 
@@ -78,6 +90,10 @@ __all__ = [
     "View",
     "abort",
     "after_this_request",
+    "appcontext_popped",
+    "appcontext_pushed",
+    "appcontext_tearing_down",
+    "before_render_template",
     "copy_current_request_context",
     "current_app",
     "escape",
@@ -85,20 +101,26 @@ __all__ = [
     "g",
     "get_flashed_messages",
     "get_template_attribute",
+    "got_request_exception",
     "has_app_context",
     "has_request_context",
     "jsonify",
     "make_response",
+    "message_flashed",
     "redirect",
     "render_template",
     "render_template_string",
     "request",
+    "request_finished",
+    "request_started",
+    "request_tearing_down",
     "send_file",
     "send_from_directory",
     "session",
     "stream_template",
     "stream_template_string",
     "stream_with_context",
+    "template_rendered",
     "url_for",
     "websocket",
 ]

@@ -37,7 +37,12 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["AppBase"]
+__all__ = ["AppBase", "SetupFinishedError"]
+
+
+class SetupFinishedError(AssertionError, RuntimeError):
+    """A setup method (``route``, ``register_blueprint``, ...) called after the app started
+    serving. An ``AssertionError`` as in Flask, and a ``RuntimeError`` as microflask raised before."""
 
 
 class AppBase(Scaffold):
@@ -92,7 +97,9 @@ class AppBase(Scaffold):
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
         if self.static_folder is not None:
-            self.add_url_rule(f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self._static_view)
+            self.add_url_rule(
+                f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self._static_view()
+            )
 
     # -- identity, config, logging ----------------------------------------------------
     @functools.cached_property
@@ -156,7 +163,7 @@ class AppBase(Scaffold):
     # -- registration -----------------------------------------------------------------
     def _check_setup_finished(self, f_name: str) -> None:
         if self._entry is not None:
-            raise RuntimeError(
+            raise SetupFinishedError(
                 f"The setup method '{f_name}' can no longer be called on the application: it has"
                 " already started serving (it handled a request or its lifespan started)."
                 " Register routes, hooks and handlers before that, at import time or in create_app()."

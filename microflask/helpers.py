@@ -26,6 +26,7 @@ from .exceptions import HTTPException, NotFound, default_exceptions
 from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
 from .httputil import content_disposition, not_modified
 from .responses import StreamedResponse
+from .werkzeug_interop import adopt_werkzeug_hierarchy
 
 __all__ = [
     "FileResponse",
@@ -94,6 +95,7 @@ def redirect(location: str, code: int = 302, Response: type[wrappers.Response] |
 def abort(code: int | StarletteResponse, *args: Any, **kwargs: Any) -> NoReturn:
     """Stop the request with an HTTP error: ``abort(404)``, ``abort(403, "why")``, or
     ``abort(response)`` to send that response as it is."""
+    adopt_werkzeug_hierarchy()  # if Werkzeug is imported, code catching its classes catches ours
     if isinstance(code, StarletteResponse):
         raise HTTPException(response=code)
     try:

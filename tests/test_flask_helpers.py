@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from microflask import MicroFlask, request, send_file, send_from_directory, session, stream_with_context, url_for
+from microflask import MicroFlask, abort, request, send_file, send_from_directory, session, stream_with_context, url_for
 from microflask.datastructures import CacheControl
 from microflask.helpers import FileResponse, get_debug_flag, get_load_dotenv
 
@@ -201,3 +201,14 @@ def test_url_for_takes_a_value_named_self_and_endpoint_by_keyword() -> None:
         assert url_for("index", self="2") == "/2"
         assert url_for(endpoint="index", self="3") == "/3"
         assert app.url_for("index", self="4") == "/4"
+
+
+# -- abort -------------------------------------------------------------------------------------------
+
+
+def test_abort_without_an_app_raises_werkzeugs_class_when_werkzeug_is_imported() -> None:
+    werkzeug_exceptions = pytest.importorskip("werkzeug.exceptions")
+    with pytest.raises(werkzeug_exceptions.Unauthorized):
+        abort(401)
+    with pytest.raises(LookupError):
+        abort(900)

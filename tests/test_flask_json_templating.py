@@ -93,6 +93,7 @@ def test_custom_tag_can_claim_plain_values() -> None:
             return value.upper()
 
     serializer = TaggedJSONSerializer()
+    assert serializer.dumps("ABC") == '"ABC"'  # before the tag is registered: plain
     serializer.register(TagUpper, index=0)
     assert serializer.dumps("ABC") == '{" up":"abc"}'
     assert serializer.loads(serializer.dumps(["ABC", "x"])) == ["ABC", "x"]

@@ -187,8 +187,10 @@ _BUILTIN_TAGS: tuple[type[JSONTag], ...] = (
     TagDateTime,
 )
 
-# Values no built-in tag touches: with only built-in tags registered they skip the tag scan.
-_PLAIN = frozenset({str, int, float, bool, type(None)})
+# With only built-in tags registered, the tag for a value depends on its type alone, except for
+# dicts (TagDict looks at the keys): the choice is then remembered per type.
+_PLAIN = (str, int, float, bool, type(None))
+_NOT_CACHED = object()
 
 
 class TaggedJSONSerializer:
@@ -204,6 +206,8 @@ class TaggedJSONSerializer:
         self.tags: dict[str, JSONTag] = {}
         self.order: list[JSONTag] = []
         self._only_builtin = True
+        #: type -> its tag (None: left as it is), while only built-in tags are registered.
+        self._tag_for_type: dict[type, JSONTag | None] = dict.fromkeys(_PLAIN)
         for tag_class in self.default_tags:
             self.register(tag_class)
 
@@ -220,15 +224,27 @@ class TaggedJSONSerializer:
         else:
             self.order.insert(index, tag)
         self._only_builtin = self._only_builtin and tag_class in _BUILTIN_TAGS
+        self._tag_for_type.clear()
+        if self._only_builtin:
+            self._tag_for_type.update(dict.fromkeys(_PLAIN))
 
     def tag(self, value: Any) -> Any:
         """``value`` as JSON data, typed values wrapped by the first tag that checks them."""
-        if self._only_builtin and type(value) in _PLAIN:
-            return value
+        kind = type(value)
+        if kind is not dict:
+            cached = self._tag_for_type.get(kind, _NOT_CACHED)
+            if cached is None:
+                return value
+            if isinstance(cached, JSONTag):
+                return cached.tag(value)
+        found: JSONTag | None = None
         for tag in self.order:
             if tag.check(value):
-                return tag.tag(value)
-        return value
+                found = tag
+                break
+        if self._only_builtin and not isinstance(value, dict):
+            self._tag_for_type[kind] = found
+        return value if found is None else found.tag(value)
 
     def untag(self, value: dict[str, Any]) -> Any:
         """A parsed JSON object back to Python: unwrapped if it is a registered tag, else as is."""

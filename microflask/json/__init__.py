@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as _json
 from typing import IO, TYPE_CHECKING, Any
 
-from ..globals import current_app, current_context, has_app_context
+from ..globals import current_app, current_context
 from .provider import DefaultJSONProvider, JSONProvider, default
 
 if TYPE_CHECKING:
@@ -29,8 +29,9 @@ def dumps(obj: Any, **kwargs: Any) -> str:
 
 def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
     """Serialise ``obj`` into the text file ``fp``, as :func:`dumps`."""
-    if has_app_context():
-        current_app.json.dump(obj, fp, **kwargs)
+    ctx = current_context()
+    if ctx is not None:
+        ctx.app.json.dump(obj, fp, **kwargs)
     else:
         kwargs.setdefault("default", default)
         _json.dump(obj, fp, **kwargs)
@@ -46,8 +47,9 @@ def loads(s: str | bytes, **kwargs: Any) -> Any:
 
 def load(fp: IO[Any], **kwargs: Any) -> Any:
     """Parse the JSON in the file ``fp``, as :func:`loads`."""
-    if has_app_context():
-        return current_app.json.load(fp, **kwargs)
+    ctx = current_context()
+    if ctx is not None:
+        return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
 
 

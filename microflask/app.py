@@ -17,7 +17,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable
-from types import CoroutineType
+from types import CoroutineType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 from . import responses as _responses
@@ -66,6 +66,12 @@ def _missing_view(endpoint: str) -> Any:
         )
 
     return missing
+
+
+def _templating() -> ModuleType:
+    from . import templating  # imported on first use: Jinja is slow to import
+
+    return templating
 
 
 def _host_header(scope: Scope) -> str:
@@ -139,9 +145,12 @@ class MicroFlask(AppBase):
 
     def create_jinja_environment(self) -> Any:
         """The Jinja environment behind ``app.jinja_env`` (``app.jinja_options`` shape it)."""
-        from .templating import create_jinja_environment  # imported on first use: Jinja is slow to import
+        return _templating().create_jinja_environment(self)
 
-        return create_jinja_environment(self)
+    def create_global_jinja_loader(self) -> Any:
+        """The loader of ``app.jinja_env``: the app's template folder, then each blueprint's.
+        Override to load templates from elsewhere."""
+        return _templating().DispatchingJinjaLoader(self)
 
     def _add_template_item(
         self, registry: dict[str, Any], env_attr: str, f: Callable[..., Any], name: str | None

@@ -67,6 +67,9 @@ class AppBase(Scaffold):
     session_interface: SessionInterface = SecureCookieSessionInterface()
     #: Set by a test client inside ``with client:``: receives each request's finished context.
     _context_sink: Callable[[RequestContext], None] | None = None
+    #: The class of ``app.jinja_env``, called as ``cls(app, **options)``: a subclass of
+    #: :class:`microflask.templating.Environment`; None for that class itself.
+    jinja_environment: type[Any] | None = None
     #: Whether an async filter/test/global/context processor is registered (see templating.py).
     _templates_need_async: bool | None = None
     #: Set at freeze by :meth:`request_matcher`: the request path's rule lookup.

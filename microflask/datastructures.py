@@ -1,5 +1,5 @@
 """Small data structures the request exposes: MultiDict (Flask's ``args``/``form``), Accept,
-HeaderSet (``Vary``, ``Allow``) and UserAgent."""
+HeaderSet (``Vary``, ``Allow``), UserAgent and CacheControl (a parsed ``Cache-Control`` header)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from .concurrency import on_event_loop
 from .exceptions import BadRequestKeyError
 
-__all__ = ["Accept", "FileStorage", "HeaderSet", "MultiDict", "UserAgent", "header_set_property"]
+__all__ = ["Accept", "CacheControl", "FileStorage", "HeaderSet", "MultiDict", "UserAgent", "header_set_property"]
 
 T = TypeVar("T")
 
@@ -281,6 +281,67 @@ class Accept:
 
     def __repr__(self) -> str:
         return f"Accept({self._values!r})"
+
+
+def _flag(name: str) -> property:
+    def get(self: CacheControl) -> bool:
+        return name in self
+
+    def set(self: CacheControl, value: bool) -> None:
+        self._set(name, None if value else _ABSENT)
+
+    return property(get, set, doc=f"Whether ``{name}`` is set.")
+
+
+def _seconds(name: str) -> property:
+    def get(self: CacheControl) -> int | None:
+        value = self.get(name)
+        return int(value) if value is not None and value.isdigit() else None
+
+    def set(self: CacheControl, value: int | None) -> None:
+        self._set(name, _ABSENT if value is None else str(int(value)))
+
+    return property(get, set, doc=f"``{name}`` in seconds (None when absent).")
+
+
+_ABSENT = "\0absent"
+
+
+class CacheControl(dict[str, str | None]):
+    """A parsed ``Cache-Control`` header, as Werkzeug's: directive -> value (None for a bare
+    directive), with attributes for the common ones (``max_age``, ``no_cache``, ``public``...).
+    Setting an attribute calls ``on_update(self)``; a response uses it to rewrite its header."""
+
+    def __init__(self, header: str | None = None, on_update: Callable[[CacheControl], None] | None = None) -> None:
+        super().__init__()
+        for part in (header or "").split(","):
+            name, sep, value = part.strip().partition("=")
+            if name.strip():
+                self[name.strip().lower()] = value.strip().strip('"') if sep else None
+        self.on_update = on_update
+
+    def _set(self, name: str, value: str | None) -> None:
+        if value == _ABSENT:
+            self.pop(name, None)
+        else:
+            self[name] = value
+        if self.on_update is not None:
+            self.on_update(self)
+
+    def to_header(self) -> str:
+        """The header value: ``public, max-age=60``."""
+        return ", ".join(name if value is None else f"{name}={value}" for name, value in self.items())
+
+    max_age = _seconds("max-age")
+    s_maxage = _seconds("s-maxage")
+    no_cache = _flag("no-cache")
+    no_store = _flag("no-store")
+    no_transform = _flag("no-transform")
+    public = _flag("public")
+    private = _flag("private")
+    must_revalidate = _flag("must-revalidate")
+    proxy_revalidate = _flag("proxy-revalidate")
+    immutable = _flag("immutable")
 
 
 class FileStorage(UploadFile):

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from .ctx import RequestContext
 from .datastructures import MultiDict
 from .httputil import SafeHeaders
+from .logging import ERRORS_STREAM_KEY
 
 if TYPE_CHECKING:
     from starlette.types import Message
@@ -332,7 +333,7 @@ def environ_to_scope(environ: Mapping[str, Any], app: Any = None) -> dict[str, A
         "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in environ_headers(environ)],
         "client": (remote, int(environ.get("REMOTE_PORT") or 0)) if remote else None,
         "server": (environ.get("SERVER_NAME", "localhost"), int(environ.get("SERVER_PORT") or 80)),
-        "wsgi.errors": environ.get("wsgi.errors"),
+        ERRORS_STREAM_KEY: environ.get("wsgi.errors"),
     }
     if app is not None:
         scope["app"] = app

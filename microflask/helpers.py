@@ -16,21 +16,27 @@ from typing import IO, Any, NoReturn
 from urllib.parse import quote
 
 import anyio.to_thread
-from starlette.responses import FileResponse
+from starlette.responses import FileResponse as StarletteFileResponse
 from starlette.responses import Response as StarletteResponse
 
 from . import wrappers
 from .concurrency import on_event_loop
+from .datastructures import CacheControl
 from .exceptions import Aborter, NotFound
 from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
 from .httputil import content_disposition, not_modified
 from .responses import StreamedResponse
+from .werkzeug_interop import adopt_werkzeug_hierarchy
 
 __all__ = [
+    "FileResponse",
     "abort",
     "build_redirect",
     "flash",
+    "get_debug_flag",
     "get_flashed_messages",
+    "get_load_dotenv",
+    "get_template_attribute",
     "make_response",
     "redirect",
     "safe_join",
@@ -105,6 +111,7 @@ def abort(code: int | StarletteResponse, *args: Any, **kwargs: Any) -> NoReturn:
     """Stop the request with an HTTP error: ``abort(404)``, ``abort(403, "why")``, or
     ``abort(response)`` to send that response as it is. Inside an app, ``current_app.aborter``
     raises it (add codes to ``app.aborter.mapping``)."""
+    adopt_werkzeug_hierarchy()  # if Werkzeug is imported, code catching its classes catches ours
     ctx = current_context()
     aborter = ctx.app.aborter if ctx is not None else _default_aborter
     aborter(code, *args, **kwargs)
@@ -144,6 +151,39 @@ def get_flashed_messages(with_categories: bool = False, category_filter: tuple[s
     if not with_categories:
         return [message for _, message in flashes]
     return flashes
+
+
+def get_template_attribute(template_name: str, attribute: str) -> Any:
+    """A macro (or any top-level name) of a template, to call from Python:
+    ``hello = get_template_attribute("_macros.html", "hello"); hello("World")``."""
+    return getattr(current_app.jinja_env.get_template(template_name).module, attribute)
+
+
+# -- environment -----------------------------------------------------------------------------
+
+_OFF = frozenset({"0", "false", "no"})
+
+
+def _env(name: str) -> str | None:
+    """``MICROFLASK_<name>``, else Flask's ``FLASK_<name>`` (apps moved over keep their settings)."""
+    value = os.environ.get(f"MICROFLASK_{name}")
+    return value if value is not None else os.environ.get(f"FLASK_{name}")
+
+
+def get_debug_flag() -> bool:
+    """Whether the environment asks for debug mode: ``MICROFLASK_DEBUG`` (or ``FLASK_DEBUG``) set to
+    anything but empty, ``0``, ``false`` or ``no``."""
+    value = _env("DEBUG")
+    return bool(value) and value.strip().lower() not in _OFF  # type: ignore[union-attr]
+
+
+def get_load_dotenv(default: bool = True) -> bool:
+    """Whether the command line should load ``.env`` files: ``default``, unless
+    ``MICROFLASK_SKIP_DOTENV`` (or ``FLASK_SKIP_DOTENV``) says to skip them."""
+    value = _env("SKIP_DOTENV")
+    if not value:
+        return default
+    return value.strip().lower() in _OFF
 
 
 # -- files -----------------------------------------------------------------------------------
@@ -262,9 +302,43 @@ def _send_file(
     return response
 
 
+class FileResponse(wrappers.Response, StarletteFileResponse):  # type: ignore[misc]
+    """What :func:`send_file` returns for a path: streamed from disk by Starlette, with the
+    response's Flask surface (``mimetype``, ``set_cookie``, ``data``...), ``cache_control``, and
+    ``with send_file(...) as rv:`` as Werkzeug's responses."""
+
+    #: As Werkzeug: the body is the file itself (kept for code that checks or clears it).
+    direct_passthrough = True
+
+    def __init__(self, path: str, media_type: str, stat_result: os.stat_result) -> None:
+        StarletteFileResponse.__init__(self, path, media_type=media_type, stat_result=stat_result)
+
+    def __enter__(self) -> FileResponse:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None  # nothing is open: the file is opened only while the response is sent
+
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The file's content, read now (for tests; the response itself streams it)."""
+        with open(self.path, "rb") as f:
+            body = f.read()
+        return body.decode(self.charset, "replace") if as_text else body
+
+    data = property(get_data)  # type: ignore[assignment]
+
+    @property
+    def cache_control(self) -> CacheControl:
+        """The ``Cache-Control`` header, parsed; setting its attributes rewrites the header."""
+        return CacheControl(self.headers.get("cache-control"), self._set_cache_control)
+
+    def _set_cache_control(self, value: CacheControl) -> None:
+        self.headers["cache-control"] = value.to_header()
+
+
 def _max_age(max_age: Any, path: str | None) -> int | None:
     if max_age is None:
-        max_age = current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
+        max_age = current_app.get_send_file_max_age  # the app's (overridable) default
     if callable(max_age):
         max_age = max_age(path)
     if isinstance(max_age, timedelta):
@@ -293,12 +367,12 @@ def _send_file_object(file: IO[bytes], mimetype: str | None, as_attachment: bool
     return StreamedResponse(chunks(), headers=headers, media_type=mimetype)
 
 
-def send_from_directory(directory: str | os.PathLike[str], path: str, **kwargs: Any) -> Any:
+def send_from_directory(directory: str | os.PathLike[str], path: str | os.PathLike[str], **kwargs: Any) -> Any:
     """Send ``path`` from below ``directory``, refusing any path that leaves it (404).
 
     ``await send_from_directory(folder, filename)`` in async code, plain call in a ``def`` view.
     """
-    joined = safe_join(_absolute(directory), path)
+    joined = safe_join(_absolute(directory), os.fspath(path))
     if joined is None:
         raise NotFound()
     return send_file(joined, **kwargs)
@@ -321,27 +395,48 @@ def stream_with_context(generator_or_function: Any) -> Any:
     if hasattr(source, "__anext__"):
 
         async def async_steps() -> Any:
+            try:
+                while True:
+                    token = _cv_context.set(ctx)
+                    try:
+                        item = await source.__anext__()
+                    except StopAsyncIteration:
+                        return
+                    finally:
+                        _cv_context.reset(token)
+                    yield item
+            finally:  # finished or abandoned: close the source too (in the request's context)
+                aclose = getattr(source, "aclose", None)
+                if aclose is not None:
+                    token = _cv_context.set(ctx)
+                    try:
+                        await aclose()
+                    finally:
+                        _cv_context.reset(token)
+
+        return async_steps()
+
+    if not hasattr(source, "__next__"):
+        source = iter(source)  # an iterable (a list, an object with __iter__): step through it
+
+    def steps() -> Iterator[Any]:
+        try:
             while True:
                 token = _cv_context.set(ctx)
                 try:
-                    item = await source.__anext__()
-                except StopAsyncIteration:
+                    item = next(source)
+                except StopIteration:
                     return
                 finally:
                     _cv_context.reset(token)
                 yield item
-
-        return async_steps()
-
-    def steps() -> Iterator[Any]:
-        while True:
-            token = _cv_context.set(ctx)
-            try:
-                item = next(source)
-            except StopIteration:
-                return
-            finally:
-                _cv_context.reset(token)
-            yield item
+        finally:  # finished or abandoned: close the source too (in the request's context)
+            close = getattr(generator_or_function, "close", None)
+            if close is not None:
+                token = _cv_context.set(ctx)
+                try:
+                    close()
+                finally:
+                    _cv_context.reset(token)
 
     return steps()

@@ -128,12 +128,13 @@ class Scaffold:
         self._static_url_path = value.rstrip("/") if value is not None else None
 
     # -- static files ------------------------------------------------------------------
-    def send_static_file(self, filename: str) -> Any:
+    def send_static_file(self, filename: str | os.PathLike[str]) -> Any:
         """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it).
         Awaitable on the event loop, the response itself in sync code (as ``send_from_directory``)."""
         if self.static_folder is None:
             raise RuntimeError(f"{self.name!r} has no static_folder to send {filename!r} from.")
-        return send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+        max_age = self.get_send_file_max_age(os.fspath(filename))
+        return send_from_directory(self.static_folder, filename, max_age=max_age)
 
     def _static_view(self) -> Callable[..., Any]:
         """The ``static`` endpoint's view. It holds the app (or blueprint) weakly: a view bound to

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DispatchingJinjaLoader",
+    "Environment",
     "create_jinja_environment",
     "render_template",
     "render_template_string",
@@ -54,27 +55,63 @@ def _refuse_awaitables(value: Any) -> Any:
     raise _AwaitableInSyncRender
 
 
+class Environment(jinja2.Environment):
+    """The app's Jinja environment: ``Environment(app, **options)``, loading through
+    ``app.create_global_jinja_loader()`` unless ``loader`` is given. Subclass it and set
+    ``app.jinja_environment`` (a class attribute) to use your own."""
+
+    def __init__(self, app: MicroFlask, **options: Any) -> None:
+        if "loader" not in options:
+            options["loader"] = app.create_global_jinja_loader()
+        super().__init__(**options)
+        self.app = app
+
+
 class DispatchingJinjaLoader(jinja2.BaseLoader):
-    """Looks in the app's template folder, then in each blueprint's, in registration order."""
+    """Looks in the app's template folder, then in each blueprint's, in registration order.
+
+    With ``EXPLAIN_TEMPLATE_LOADING`` on, each lookup logs (``app.logger.info``) the loaders it
+    tried and what each found: the way to see why a blueprint's template is not picked.
+    """
 
     def __init__(self, app: MicroFlask) -> None:
         self.app = app
 
-    def _loaders(self) -> Iterator[jinja2.BaseLoader]:
+    def _owned_loaders(self) -> Iterator[tuple[Any, jinja2.BaseLoader]]:
         loader = self.app.jinja_loader
         if loader is not None:
-            yield loader
+            yield self.app, loader
         for blueprint in getattr(self.app, "blueprints", {}).values():
             loader = blueprint.jinja_loader
             if loader is not None:
-                yield loader
+                yield blueprint, loader
+
+    def _loaders(self) -> Iterator[jinja2.BaseLoader]:
+        for _, loader in self._owned_loaders():
+            yield loader
 
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        if self.app.config.get("EXPLAIN_TEMPLATE_LOADING"):
+            return self._get_source_explained(environment, template)
         for loader in self._loaders():
             try:
                 return loader.get_source(environment, template)
             except jinja2.TemplateNotFound:
                 continue
+        raise jinja2.TemplateNotFound(template)
+
+    def _get_source_explained(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        attempts: list[tuple[Any, jinja2.BaseLoader, tuple[str, str | None, Any] | None]] = []
+        for owner, loader in self._owned_loaders():
+            try:
+                found: tuple[str, str | None, Any] | None = loader.get_source(environment, template)
+            except jinja2.TemplateNotFound:
+                found = None
+            attempts.append((owner, loader, found))
+        self.app.logger.info(explain_template_loading(self.app, template, attempts))
+        for _, _, found in attempts:
+            if found is not None:
+                return found
         raise jinja2.TemplateNotFound(template)
 
     def list_templates(self) -> list[str]:
@@ -84,17 +121,49 @@ class DispatchingJinjaLoader(jinja2.BaseLoader):
         return sorted(found)
 
 
+def explain_template_loading(
+    app: MicroFlask, template: str, attempts: list[tuple[Any, jinja2.BaseLoader, tuple[str, str | None, Any] | None]]
+) -> str:
+    """The report ``EXPLAIN_TEMPLATE_LOADING`` logs: each loader tried, in order, and its result."""
+    lines = [f"Locating template {template!r}:"]
+    for number, (owner, loader, found) in enumerate(attempts, 1):
+        if owner is app:
+            lines.append(f"{number}: trying loader of application {app.name!r}")
+        else:
+            lines.append(f"{number}: trying loader of blueprint {owner.name!r} ({owner.import_name})")
+        lines.append(f"       class: {type(loader).__module__}.{type(loader).__name__}")
+        searchpath = getattr(loader, "searchpath", None)
+        if searchpath:
+            lines.append(f"       searchpath: {', '.join(map(str, searchpath))}")
+        lines.append(f"       -> found ({found[1] or '<string>'!r})" if found else "       -> no match")
+    matches = sum(found is not None for _, _, found in attempts)
+    if matches == 0:
+        lines.append("Error: the template could not be found.")
+    elif matches > 1:
+        lines.append("Warning: more than one loader found the template; the first one is used.")
+    ctx = current_context()
+    blueprint = ctx.request.blueprint if ctx is not None and ctx.request is not None else None
+    if blueprint is not None and matches != 1:
+        lines.append(f"  The template was looked up from an endpoint that belongs to the blueprint {blueprint!r}.")
+        lines.append("  Blueprint templates share one namespace: is the template in that blueprint's folder,")
+        lines.append("  under a subfolder named after the blueprint?")
+        lines.append("  See https://flask.palletsprojects.com/blueprints/#templates (microflask resolves them alike)")
+    return "\n".join(lines)
+
+
 def create_jinja_environment(app: MicroFlask) -> jinja2.Environment:
-    """The app's environment: its loader, autoescaping, the template globals and filters."""
+    """The app's environment (``app.jinja_environment``, :class:`Environment` by default): its
+    loader, autoescaping, the template globals and filters, ``tojson`` through ``app.json``."""
     options: dict[str, Any] = {
         "autoescape": jinja2.select_autoescape(AUTOESCAPE_EXTENSIONS, default_for_string=True),
         "auto_reload": app.templates_auto_reload,
         **app.jinja_options,
     }
     user_finalize = options.pop("finalize", None)
-    env = jinja2.Environment(loader=DispatchingJinjaLoader(app), **options)
+    env: jinja2.Environment = (app.jinja_environment or Environment)(app, **options)
     env.finalize = _compose(_refuse_awaitables, user_finalize)
     env.user_finalize = user_finalize  # type: ignore[attr-defined]
+    env.policies["json.dumps_function"] = app.json.dumps  # tojson: dates, UUIDs... as jsonify
     env.globals.update(
         url_for=app.url_for,
         get_flashed_messages=get_flashed_messages,

@@ -36,6 +36,7 @@ from .fakerequest import (  # re-exported: they live apart (no httpx2)
     make_test_request_context,
 )
 from .lifespan import LifespanDriver
+from .logging import ERRORS_STREAM_KEY
 from .testresponse import TestResponse, as_test_response
 
 if TYPE_CHECKING:
@@ -280,7 +281,7 @@ class _FlaskRequests:
         if root and (scope["path"] == root or scope["path"].startswith(root + "/")):
             scope["root_path"] = root
         if "wsgi.errors" in environ:
-            scope["wsgi.errors"] = environ["wsgi.errors"]
+            scope[ERRORS_STREAM_KEY] = environ["wsgi.errors"]
         return scope
 
     def _session_context(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RequestContext:

@@ -7,12 +7,11 @@ the thread hands the read to the event loop and waits for it.
 
 from __future__ import annotations
 
-import json
 import warnings
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -35,9 +34,7 @@ from .httputil import (
     parse_options_header,
     status_code,
 )
-
-if TYPE_CHECKING:
-    pass
+from .json import loads as _json_loads  # the app's provider (app.json) when there is an app
 
 __all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response"]
 
@@ -212,12 +209,20 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
             except (ValueError, RecursionError) as e:
                 if silent:
                     return None
-                raise BadRequest(f"Failed to decode JSON object: {_short(e)}") from None
+                return self.on_json_loading_failed(e)
             if cache:
                 self._json = value
             return value
 
         return self._sync_or_async(load, lambda: self.__dict__.get("_json", _MISSING))
+
+    def on_json_loading_failed(self, e: Exception | None) -> Any:
+        """:meth:`get_json` got a body that is not JSON: raise :class:`BadRequest` (with the parser's
+        message in debug mode only, as Flask), or return the value for ``get_json`` to give instead."""
+        ctx = current_context()
+        if e is not None and ctx is not None and ctx.app.debug:
+            raise BadRequest(f"Failed to decode JSON object: {_short(e)}") from None
+        raise BadRequest("Failed to decode JSON: the request body is not valid JSON.") from None
 
     @property
     def json(self) -> Any:  # type: ignore[override]
@@ -327,13 +332,6 @@ async def _until_closing_boundary(marker: bytes, stream: AsyncGenerator[bytes, N
         yield chunk
     if not seen:
         raise MultiPartException("the multipart body ended before its closing boundary.")
-
-
-def _json_loads(data: bytes) -> Any:
-    ctx = current_context()
-    if ctx is not None:
-        return ctx.app.json.loads(data)
-    return json.loads(data)
 
 
 def _short(error: BaseException) -> str:

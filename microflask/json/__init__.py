@@ -9,7 +9,7 @@ from __future__ import annotations
 import json as _json
 from typing import IO, TYPE_CHECKING, Any
 
-from ..globals import current_app, has_app_context
+from ..globals import current_app, current_context
 from .provider import DefaultJSONProvider, JSONProvider, default
 
 if TYPE_CHECKING:
@@ -20,16 +20,18 @@ __all__ = ["DefaultJSONProvider", "JSONProvider", "dump", "dumps", "jsonify", "l
 
 def dumps(obj: Any, **kwargs: Any) -> str:
     """Serialise with the current app's provider (the stdlib with Flask's defaults outside one)."""
-    if has_app_context():
-        return current_app.json.dumps(obj, **kwargs)
+    ctx = current_context()
+    if ctx is not None:
+        return ctx.app.json.dumps(obj, **kwargs)
     kwargs.setdefault("default", default)
     return _json.dumps(obj, **kwargs)
 
 
 def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
     """Serialise ``obj`` into the text file ``fp``, as :func:`dumps`."""
-    if has_app_context():
-        current_app.json.dump(obj, fp, **kwargs)
+    ctx = current_context()
+    if ctx is not None:
+        ctx.app.json.dump(obj, fp, **kwargs)
     else:
         kwargs.setdefault("default", default)
         _json.dump(obj, fp, **kwargs)
@@ -37,18 +39,22 @@ def dump(obj: Any, fp: IO[str], **kwargs: Any) -> None:
 
 def loads(s: str | bytes, **kwargs: Any) -> Any:
     """Parse with the current app's provider (the stdlib outside one)."""
-    if has_app_context():
-        return current_app.json.loads(s, **kwargs)
+    ctx = current_context()  # not the current_app proxy: request.get_json comes through here
+    if ctx is not None:
+        return ctx.app.json.loads(s, **kwargs)
     return _json.loads(s, **kwargs)
 
 
 def load(fp: IO[Any], **kwargs: Any) -> Any:
     """Parse the JSON in the file ``fp``, as :func:`loads`."""
-    if has_app_context():
-        return current_app.json.load(fp, **kwargs)
+    ctx = current_context()
+    if ctx is not None:
+        return ctx.app.json.load(fp, **kwargs)
     return _json.load(fp, **kwargs)
 
 
 def jsonify(*args: Any, **kwargs: Any) -> Response:
     """A JSON response, as Flask's: ``jsonify(data)``, ``jsonify(a=1)``, ``jsonify(1, 2)``."""
-    return current_app.json.response(*args, **kwargs)
+    ctx = current_context()
+    app = ctx.app if ctx is not None else current_app  # the proxy raises the clear "no app" error
+    return app.json.response(*args, **kwargs)

@@ -79,7 +79,7 @@ class JSONProvider:
         """A JSON response (of ``app.response_class``) of ``args`` (one value, or several as a
         list) or of ``kwargs``."""
         if args and kwargs:
-            raise TypeError("jsonify() takes positional or keyword arguments, not both.")
+            raise TypeError("jsonify() takes either args or kwargs, not both.")
         obj: Any = kwargs if not args else (args[0] if len(args) == 1 else list(args))
         return self._app.response_class(self.encode_body(obj), mimetype=self.mimetype)
 
@@ -108,10 +108,23 @@ class DefaultJSONProvider(JSONProvider):
 
     #: Use orjson for response bodies when it is installed (``pip install microflask[fast]``).
     use_orjson = True
+    #: Whether this class overrides ``dumps`` (then response bodies go through it); set per subclass.
+    _own_dumps = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._own_dumps = cls.dumps is not DefaultJSONProvider.dumps
 
     def encode_body(self, obj: Any) -> bytes:
+        if self._own_dumps:  # a subclass changed dumps: responses use it too
+            return self._dumps_body(obj)
         compact = self.compact if self.compact is not None else not self._app.debug
         return _encoder(compact, self.default, self.ensure_ascii, self.sort_keys, self.use_orjson)(obj)
+
+    def _dumps_body(self, obj: Any) -> bytes:
+        compact = self.compact if self.compact is not None else not self._app.debug
+        options: dict[str, Any] = {"separators": (",", ":")} if compact else {"indent": 2}
+        return (self.dumps(obj, **options) + "\n").encode()
 
 
 @functools.cache

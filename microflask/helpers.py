@@ -26,6 +26,8 @@ from .exceptions import Aborter, NotFound
 from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
 from .httputil import content_disposition, not_modified
 from .responses import StreamedResponse
+from .signals import message_flashed, send_sync
+from .signals import state as _SIGNALS
 from .werkzeug_interop import adopt_werkzeug_hierarchy
 
 __all__ = [
@@ -131,6 +133,10 @@ def flash(message: Any, category: str = "message") -> None:
     flashes = session.get("_flashes", [])
     flashes.append((category, message))
     session["_flashes"] = flashes
+    if _SIGNALS.connected:
+        ctx = current_context()
+        assert ctx is not None  # session above needs a request
+        send_sync(message_flashed, ctx.app, message=message, category=category)
 
 
 def get_flashed_messages(with_categories: bool = False, category_filter: tuple[str, ...] | list[str] = ()) -> list[Any]:

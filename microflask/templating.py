@@ -22,6 +22,8 @@ from .concurrency import finish_without_loop, is_async_callable, on_event_loop
 from .globals import _Proxy, current_context, g, request, session
 from .helpers import get_flashed_messages
 from .responses import StreamedResponse
+from .signals import before_render_template, send_async, send_sync, template_rendered
+from .signals import state as _SIGNALS
 
 if TYPE_CHECKING:
     from .app import MicroFlask
@@ -280,21 +282,41 @@ def _from_string(env: jinja2.Environment, source: str) -> jinja2.Template:
 
 async def _render(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
     values = await _context(app, context)
+    signalled = _SIGNALS.connected
     if not needs_async(app) and not _async_values(values):
+        template = _template(app.jinja_env, name, source)
+        if signalled:
+            await send_async(before_render_template, app, template=template, context=values)
         try:
-            return _template(app.jinja_env, name, source).render(values)  # type: ignore[no-any-return]
+            rendered: str = template.render(values)
         except _AwaitableInSyncRender:  # an async value deeper down: the async compilation handles it
-            pass
-    return await _template(async_twin(app), name, source).render_async(values)  # type: ignore[no-any-return]
+            rendered = await _template(async_twin(app), name, source).render_async(values)
+    else:
+        template = _template(async_twin(app), name, source)
+        if signalled:
+            await send_async(before_render_template, app, template=template, context=values)
+        rendered = await template.render_async(values)
+    if signalled:
+        await send_async(template_rendered, app, template=template, context=values)
+    return rendered
 
 
 def _render_sync(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
     """A render from sync code (a ``def`` view): plain Jinja, or the event loop when async is in play."""
     if not needs_async(app) and not _async_values(context):
+        values = _context_sync(app, context)
+        template = _template(app.jinja_env, name, source)
+        signalled = _SIGNALS.connected
+        if signalled:
+            send_sync(before_render_template, app, template=template, context=values)
         try:
-            return _template(app.jinja_env, name, source).render(_context_sync(app, context))  # type: ignore[no-any-return]
+            rendered: str = template.render(values)
         except _AwaitableInSyncRender:
             pass
+        else:
+            if signalled:
+                send_sync(template_rendered, app, template=template, context=values)
+            return rendered
     import anyio.from_thread
 
     try:
@@ -333,8 +355,14 @@ def render_template_string(source: str, **context: Any) -> Any:
 def _streamed(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> Any:
     async def chunks() -> AsyncIterator[str]:
         values = await _context(app, context)
-        async for chunk in _template(async_twin(app), name, source).generate_async(values):
+        template = _template(async_twin(app), name, source)
+        signalled = _SIGNALS.connected
+        if signalled:
+            await send_async(before_render_template, app, template=template, context=values)
+        async for chunk in template.generate_async(values):
             yield chunk
+        if signalled:
+            await send_async(template_rendered, app, template=template, context=values)
 
     return StreamedResponse(chunks(), media_type="text/html")
 

@@ -648,3 +648,41 @@ def test_max_cookie_size_warns_on_set_cookie() -> None:
         response = app.test_client().get("/")
     assert len(record) == 1
     assert len(response.headers.get_list("set-cookie")) == 2  # still set: browsers decide
+
+
+def test_template_and_flash_signals() -> None:
+    app = MicroFlask(__name__)
+    app.secret_key = "k"
+    seen: list[tuple[str, Any]] = []
+
+    def before(sender: Any, template: Any, context: dict[str, Any]) -> None:
+        context["n"] = context["n"] + 1  # receivers may change the context before rendering
+        seen.append(("before", context["n"]))
+
+    def rendered(sender: Any, template: Any, context: dict[str, Any]) -> None:
+        seen.append(("rendered", template.name is None))  # a string template has no name
+
+    def flashed(sender: Any, message: str, category: str) -> None:
+        seen.append(("flashed", (message, category)))
+
+    @app.route("/async")
+    async def async_view() -> str:
+        return await microflask.render_template_string("{{ n }}", n=1)
+
+    @app.route("/sync")
+    def sync_view() -> str:
+        microflask.flash("hi", "info")
+        return microflask.render_template_string("{{ n }}", n=10)  # type: ignore[no-any-return]
+
+    receivers = {"before_render_template": before, "template_rendered": rendered, "message_flashed": flashed}
+    with _connected(receivers, app):
+        client = app.test_client()
+        assert client.get("/async").text == "2"
+        assert client.get("/sync").text == "11"
+    assert seen == [
+        ("before", 2),
+        ("rendered", True),
+        ("flashed", ("hi", "info")),
+        ("before", 11),
+        ("rendered", True),
+    ]

@@ -370,7 +370,7 @@ def _send_file_object(file: IO[bytes], mimetype: str | None, as_attachment: bool
         finally:
             file.close()  # as Werkzeug: the file was handed over with the response
 
-    return StreamedResponse(chunks(), headers=headers, media_type=mimetype)
+    return StreamedResponse(chunks(), headers=headers, mimetype=mimetype)
 
 
 def send_from_directory(directory: str | os.PathLike[str], path: str | os.PathLike[str], **kwargs: Any) -> Any:

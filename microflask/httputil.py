@@ -23,6 +23,7 @@ __all__ = [
     "parse_options_header",
     "route_path",
     "safe_header_value",
+    "short_error",
     "status_code",
 ]
 
@@ -250,3 +251,9 @@ class SafeHeaders(MutableHeaders):
 
     def get_all(self, key: str) -> list[str]:
         return self.getlist(key)
+
+
+def short_error(error: BaseException) -> str:
+    """An error's text for a 400 message: its str (or class name), cut at 200 characters."""
+    text = str(error) or type(error).__name__
+    return text if len(text) <= 200 else text[:197] + "..."

@@ -5,18 +5,15 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
-import anyio.to_thread
-from anyio.lowlevel import checkpoint
 from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
-from starlette.responses import StreamingResponse
 
 from .datastructures import Accept
 from .exceptions import HTTPException, InternalServerError
 from .globals import current_context
 from .httputil import safe_header_value, status_code
-from .wrappers import Response
+from .wrappers import Response, StreamedResponse
 
 if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
@@ -24,49 +21,6 @@ if TYPE_CHECKING:
     from .app import MicroFlask
 
 __all__ = ["StreamedResponse", "error_response", "make_response", "send"]
-
-
-class StreamedResponse(StreamingResponse):
-    """A streamed body (a view returned a generator). The first chunk is produced before the
-    status line goes out, so a generator that fails at once still gets a proper 500."""
-
-    def __init__(self, content: Any, *args: Any, **kwargs: Any) -> None:
-        self.source = content
-        super().__init__(content, *args, **kwargs)
-
-    async def stream_response(self, send: Send) -> None:
-        try:
-            chunks = aiter(self.body_iterator)
-            first: str | bytes | memoryview | None
-            try:
-                first = await anext(chunks)
-            except StopAsyncIteration:
-                first = None
-            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
-            if first is not None:
-                await send({"type": "http.response.body", "body": _encode(first, self.charset), "more_body": True})
-                async for chunk in chunks:
-                    await send({"type": "http.response.body", "body": _encode(chunk, self.charset), "more_body": True})
-                    # A generator that never awaits would otherwise hold the loop (and keep running
-                    # after the client left, since the server's send returns at once then).
-                    await checkpoint()
-            await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            # Stopped early (the client left, or the generator failed): close the generator so its
-            # finally blocks run now, not whenever it is garbage-collected.
-            await _close(self.source)
-
-
-async def _close(source: Any) -> None:
-    aclose = getattr(source, "aclose", None)
-    if aclose is not None:
-        await aclose()
-    elif callable(getattr(source, "close", None)):
-        await anyio.to_thread.run_sync(source.close)  # a sync generator's finally may block
-
-
-def _encode(chunk: str | bytes | memoryview, charset: str) -> bytes | memoryview:
-    return chunk.encode(charset) if isinstance(chunk, str) else chunk
 
 
 def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
@@ -123,7 +77,7 @@ def _to_response(app: MicroFlask, rv: Any) -> StarletteResponse:
     if isinstance(rv, HTTPException):
         return error_response(app, rv)
     if isinstance(rv, AsyncIterable | Iterator):
-        return StreamedResponse(rv, media_type="text/html")
+        return StreamedResponse(rv)
     if rv is None:
         ctx = current_context()
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None

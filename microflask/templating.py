@@ -21,9 +21,9 @@ from markupsafe import Markup
 from .concurrency import finish_without_loop, is_async_callable, on_event_loop
 from .globals import _Proxy, current_context, g, request, session
 from .helpers import get_flashed_messages
-from .responses import StreamedResponse
 from .signals import before_render_template, send_async, send_sync, template_rendered
 from .signals import state as _SIGNALS
+from .wrappers import StreamedResponse
 
 if TYPE_CHECKING:
     from .app import MicroFlask
@@ -364,7 +364,7 @@ def _streamed(app: MicroFlask, name: Any, source: str | None, context: dict[str,
         if signalled:
             await send_async(template_rendered, app, template=template, context=values)
 
-    return StreamedResponse(chunks(), media_type="text/html")
+    return StreamedResponse(chunks())
 
 
 async def _stream(name: Any, source: str | None, context: dict[str, Any]) -> Any:

@@ -8,23 +8,28 @@ the thread hands the read to the event loop and waits for it.
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any, TypeVar
 
 import anyio
 import anyio.from_thread
-from starlette.datastructures import UploadFile
+import anyio.to_thread
+from anyio.lowlevel import checkpoint
+from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import ClientDisconnect, empty_receive, empty_send
 from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
+from starlette.responses import StreamingResponse
+from starlette.types import Send
 
 from .concurrency import finish_without_loop, on_event_loop
 from .config import DEFAULT_CONFIG
 from .connection import ConnectionAttributes
-from .datastructures import FileStorage, MultiDict, header_set_property
+from .datastructures import MultiDict, header_set_property
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
+from .forms import parse_form
 from .globals import current_context
 from .httputil import (
     SafeHeaders,
@@ -32,11 +37,12 @@ from .httputil import (
     dump_cookie,
     is_json_mimetype,
     parse_options_header,
+    short_error,
     status_code,
 )
 from .json import loads as _json_loads  # the app's provider (app.json) when there is an app
 
-__all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response"]
+__all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response", "StreamedResponse"]
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -221,7 +227,7 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
         message in debug mode only, as Flask), or return the value for ``get_json`` to give instead."""
         ctx = current_context()
         if e is not None and ctx is not None and ctx.app.debug:
-            raise BadRequest(f"Failed to decode JSON object: {_short(e)}") from None
+            raise BadRequest(f"Failed to decode JSON object: {short_error(e)}") from None
         raise BadRequest("Failed to decode JSON: the request body is not valid JSON.") from None
 
     @property
@@ -233,42 +239,12 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
         parsed: tuple[MultiDict, MultiDict] | None = self.__dict__.get("_form_data")
         if parsed is not None:
             return parsed
-        from starlette.formparsers import FormParser, MultiPartException, MultiPartParser
-
-        mimetype = self.mimetype
-        fields: list[tuple[str, Any]] = []
-        files: list[tuple[str, Any]] = []
-        if mimetype in ("multipart/form-data", "application/x-www-form-urlencoded"):
-            part_size = self.max_form_memory_size or 2**63
-            parts = self.max_form_parts or 2**63
-            try:
-                if mimetype == "multipart/form-data":
-                    boundary = self.mimetype_params.get("boundary", "").encode("latin-1")
-                    stream = _until_closing_boundary(b"--" + boundary + b"--", self.stream())
-                    parser: Any = MultiPartParser(
-                        self.headers, stream, max_files=parts, max_fields=parts, max_part_size=part_size
-                    )
-                else:
-                    parser = FormParser(self.headers, self.stream(), max_fields=parts, max_part_size=part_size)
-                form = await parser.parse()
-            except MultiPartException as e:
-                if "Too many" in e.message or "exceeded maximum size" in e.message:
-                    raise RequestEntityTooLarge(f"The form is too large: {e.message}") from None
-                raise BadRequest(f"Invalid form data: {e.message}") from None
-            except (ValueError, UnicodeDecodeError) as e:
-                raise BadRequest(f"Invalid form data: {_short(e)}") from None
-            self._form = form  # Starlette's close() releases uploaded files through this
-            if len(form.multi_items()) > parts:  # Starlette counts fields and files apart
-                await form.close()
-                raise RequestEntityTooLarge(f"The form has more than {parts} fields and files.")
-            for key, value in form.multi_items():
-                if isinstance(value, UploadFile):
-                    files.append(
-                        (key, FileStorage(value.file, size=value.size, filename=value.filename, headers=value.headers))
-                    )
-                else:
-                    fields.append((key, value))
-        self._form_data = (MultiDict(fields), MultiDict(files))
+        if self.mimetype in _FORM_MIMETYPES:
+            # Starlette's close() releases uploaded files through self._form.
+            self._form, fields, files = await parse_form(self, self.max_form_memory_size, self.max_form_parts)
+        else:
+            fields, files = MultiDict(), MultiDict()
+        self._form_data = (fields, files)
         return self._form_data
 
     @property
@@ -317,28 +293,6 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
             await self._form.close()
 
 
-async def _until_closing_boundary(marker: bytes, stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:
-    """Pass a multipart body through; if it ends before its closing boundary (``marker``, looked
-    for across chunks too), fail the parse, so the parser closes the files it opened."""
-    from starlette.formparsers import MultiPartException
-
-    seen = False
-    tail = b""
-    async for chunk in stream:
-        if not seen:
-            window = tail + chunk
-            seen = marker in window
-            tail = window[-len(marker) :]
-        yield chunk
-    if not seen:
-        raise MultiPartException("the multipart body ended before its closing boundary.")
-
-
-def _short(error: BaseException) -> str:
-    text = str(error) or type(error).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
-
-
 class Response(StarletteResponse):
     """An HTTP response with Flask's surface over Starlette's.
 
@@ -350,7 +304,7 @@ class Response(StarletteResponse):
 
     def __init__(
         self,
-        response: str | bytes | None = None,
+        response: str | bytes | Iterable[Any] | AsyncIterable[Any] | None = None,
         status: int | str | HTTPStatus | None = None,
         headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
         mimetype: str | None = None,
@@ -364,7 +318,15 @@ class Response(StarletteResponse):
         elif mimetype is not None:
             self.media_type = mimetype
         self.background = background
-        self.body = body = response.encode() if type(response) is str else self.render(response)
+        body: bytes | memoryview
+        if type(response) is str:
+            self.body = body = response.encode()
+        elif response is None or isinstance(response, bytes | bytearray | memoryview):
+            self.body = body = self.render(response)
+        else:  # an iterable of chunks (Werkzeug's iterable body): this response streams it
+            self.__class__ = StreamedResponse
+            StreamedResponse.__init__(self, response, status, headers, mimetype, content_type, background=background)  # type: ignore[arg-type]
+            return
         if headers is not None:
             self.init_headers(headers if isinstance(headers, Mapping) else None)
             if not isinstance(headers, Mapping):
@@ -491,3 +453,98 @@ class Response(StarletteResponse):
     ) -> None:
         """Expire the cookie ``key`` on the client."""
         self.set_cookie(key, "", 0, 0, path, domain, secure, httponly, samesite, partitioned)
+
+
+class StreamedResponse(Response, StreamingResponse):
+    """A body sent chunk by chunk as an iterable (sync or async) produces it: what a view that
+    returns a generator gives, and ``Response(iterable)``. The first chunk is produced before the
+    status line goes out, so a generator that fails at once still gets a proper 500. ``data``
+    reads a sync iterable to its end (for tests); the response then sends what was read."""
+
+    def __init__(
+        self,
+        response: Iterable[Any] | AsyncIterable[Any],
+        status: int | str | HTTPStatus | None = None,
+        headers: Mapping[str, str] | list[tuple[str, str]] | None = None,
+        mimetype: str | None = None,
+        content_type: str | None = None,
+        *,
+        background: Any = None,
+    ) -> None:
+        self.status_code = 200 if status is None else status_code(status)
+        if content_type is not None:
+            self.media_type = content_type
+        elif mimetype is not None:
+            self.media_type = mimetype
+        self.background = background
+        self.source = response
+        self.body_iterator = response if isinstance(response, AsyncIterable) else iterate_in_threadpool(iter(response))
+        self.init_headers(headers if isinstance(headers, Mapping) else None)
+        if headers is not None and not isinstance(headers, Mapping):
+            for key, value in headers:
+                self.headers.append(key, value)
+
+    @property
+    def is_streamed(self) -> bool:
+        """True until the body was read into memory (Werkzeug's name)."""
+        return "body" not in self.__dict__
+
+    def get_data(self, as_text: bool = False) -> bytes | str:
+        """The whole body, reading a sync iterable to its end (an async one can only be sent)."""
+        if self.is_streamed:
+            if isinstance(self.source, AsyncIterable):
+                raise RuntimeError(
+                    "This response streams an async iterable: its body can be read only by sending it"
+                    " (the test client does), not with .data or get_data()."
+                )
+            self.set_data(b"".join(encode_chunk(chunk, self.charset) for chunk in self.source))
+        return super().get_data(as_text)
+
+    def set_data(self, value: str | bytes) -> None:
+        """Replace the streamed body with ``value`` (sent in one piece, with ``Content-Length``)."""
+        super().set_data(value)
+        self.body_iterator = _one_chunk(self.body)
+
+    data = property(get_data, set_data)
+
+    async def stream_response(self, send: Send) -> None:
+        try:
+            chunks = aiter(self.body_iterator)
+            first: str | bytes | memoryview | None
+            try:
+                first = await anext(chunks)
+            except StopAsyncIteration:
+                first = None
+            await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+            if first is not None:
+                await send({"type": "http.response.body", "body": encode_chunk(first, self.charset), "more_body": True})
+                async for chunk in chunks:
+                    await send(
+                        {"type": "http.response.body", "body": encode_chunk(chunk, self.charset), "more_body": True}
+                    )
+                    # A generator that never awaits would otherwise hold the loop (and keep running
+                    # after the client left, since the server's send returns at once then).
+                    await checkpoint()
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            # Stopped early (the client left, or the generator failed): close the generator so its
+            # finally blocks run now, not whenever it is garbage-collected.
+            await close_iterable(self.source)
+
+
+async def _one_chunk(body: bytes | memoryview) -> AsyncIterator[bytes | memoryview]:
+    yield body
+
+
+async def close_iterable(source: Any) -> None:
+    """Close a (sync or async) generator, running its ``finally`` blocks now."""
+    aclose = getattr(source, "aclose", None)
+    if aclose is not None:
+        await aclose()
+    elif callable(getattr(source, "close", None)):
+        await anyio.to_thread.run_sync(source.close)  # a sync generator's finally may block
+
+
+def encode_chunk(chunk: str | bytes | memoryview, charset: str) -> bytes | memoryview:
+    """A body chunk as bytes."""
+    return chunk.encode(charset) if isinstance(chunk, str) else chunk

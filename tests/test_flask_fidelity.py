@@ -686,3 +686,49 @@ def test_template_and_flash_signals() -> None:
         ("before", 11),
         ("rendered", True),
     ]
+
+
+# -- responses with an iterable body ------------------------------------------------------------------
+
+
+def test_response_of_a_generator_streams_and_reads() -> None:
+    def chunks() -> Iterator[str]:
+        yield "Hel"
+        yield "lo"
+
+    response = microflask.Response(chunks(), mimetype="text/plain")
+    assert isinstance(response, microflask.Response) and response.is_streamed
+    assert response.data == b"Hello" and not response.is_streamed
+    assert response.headers["content-length"] == "5"
+    assert microflask.Response(["a", b"b"]).get_data(as_text=True) == "ab"  # any iterable of chunks
+
+    app = MicroFlask(__name__)
+    closed: list[bool] = []
+
+    def tracked() -> Iterator[str]:
+        try:
+            yield "one,"
+            yield "two"
+        finally:
+            closed.append(True)
+
+    @app.route("/")
+    def index() -> Any:
+        return microflask.Response(microflask.stream_with_context(tracked()), headers={"X-Kind": "stream"})
+
+    r = app.test_client().get("/")
+    assert (r.text, r.headers["x-kind"], "content-length" in r.headers) == ("one,two", "stream", False)
+    assert closed == [True]
+
+
+def test_make_response_of_a_generator_and_an_async_body() -> None:
+    app = MicroFlask(__name__)
+
+    async def agen() -> Any:
+        yield "async"
+
+    with app.test_request_context():
+        assert microflask.make_response(c for c in "Hi").data == b"Hi"
+        streamed = microflask.make_response(agen())
+        with pytest.raises(RuntimeError, match="only by sending it"):
+            _ = streamed.data

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FormDataRoutingRedirect"]
+from .datastructures import MultiDict
+
+__all__ = ["DebugFilesKeyError", "FormDataRoutingRedirect", "files_explaining_missing_enctype"]
 
 
 class FormDataRoutingRedirect(AssertionError):
@@ -26,3 +28,40 @@ class FormDataRoutingRedirect(AssertionError):
             "This exception is only raised in debug mode."
         )
         super().__init__(" ".join(message))
+
+
+class DebugFilesKeyError(KeyError, AssertionError):
+    """Raised in debug mode for ``request.files[name]`` when the form was not sent as
+    ``multipart/form-data``: the browser then sends file names, not files."""
+
+    def __init__(self, key: str, mimetype: str, submitted: list[Any]) -> None:
+        message = (
+            f"You asked for the file {key!r} in request.files, but there is no such file: the request's"
+            f" mimetype is {mimetype!r}, not 'multipart/form-data', so no file contents were transmitted."
+            ' Give the form enctype="multipart/form-data".'
+        )
+        if submitted:
+            message += " The browser sent file names instead. This was submitted: " + ", ".join(map(repr, submitted))
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:  # KeyError's would show the message in quotes
+        return self.message
+
+
+class _FilesExplainingEnctype(MultiDict):
+    def __init__(self, files: MultiDict, form: MultiDict, mimetype: str) -> None:
+        super().__init__(files.items(multi=True))
+        self._form = form
+        self._mimetype = mimetype
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self and key in self._form:
+            raise DebugFilesKeyError(key, self._mimetype, self._form.getlist(key))
+        return super().__getitem__(key)
+
+
+def files_explaining_missing_enctype(files: MultiDict, form: MultiDict, mimetype: str) -> MultiDict:
+    """``request.files`` as it is in debug mode: a missing file that the form has as a field
+    raises :class:`DebugFilesKeyError`, which says to use ``multipart/form-data``."""
+    return _FilesExplainingEnctype(files, form, mimetype)

@@ -94,7 +94,7 @@ def dump_cookie(
     """The value of a ``Set-Cookie`` header."""
     if not key or any(c in key for c in '()<>@,;:\\"/[]?={} \t\r\n'):
         raise ValueError(f"Invalid cookie name {key!r}.")
-    _, coded = _cookie_quoter.value_encode(value)
+    coded = _cookie_quoter.value_encode(value)[1] if value else ""  # an empty value is "key=;", as Werkzeug's
     parts = [f"{key}={coded}"]
     if isinstance(max_age, timedelta):
         max_age = int(max_age.total_seconds())

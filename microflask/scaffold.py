@@ -120,7 +120,8 @@ class Scaffold:
         if self._static_url_path is not None:
             return self._static_url_path
         if self.static_folder is not None:
-            return "/" + os.path.basename(self.static_folder.rstrip("/\\"))
+            # As Flask: the folder's last name, none when static_folder="" (the root path itself).
+            return ("/" + os.path.basename(self.static_folder)).rstrip("/")
         return None
 
     @static_url_path.setter

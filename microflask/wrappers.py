@@ -28,6 +28,7 @@ from .concurrency import finish_without_loop, on_event_loop
 from .config import DEFAULT_CONFIG
 from .connection import ConnectionAttributes
 from .datastructures import MultiDict, header_set_property
+from .debughelpers import files_explaining_missing_enctype
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .forms import parse_form
 from .globals import current_context
@@ -261,9 +262,20 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
         """Uploaded files (Starlette ``UploadFile``\\ s): ``await request.files``."""
 
         async def load() -> MultiDict:
-            return (await self._load_form())[1]
+            return self._files_in_debug(*(await self._load_form()))
 
-        return self._sync_or_async(load, lambda: self._parsed_form(1))
+        def peek() -> Any:
+            files = self._parsed_form(1)
+            return _MISSING if files is _MISSING else self._files_in_debug(self._parsed_form(0), files)
+
+        return self._sync_or_async(load, peek)
+
+    def _files_in_debug(self, form: MultiDict, files: MultiDict) -> MultiDict:
+        """Under DEBUG, a form sent without ``multipart/form-data`` explains its missing files."""
+        ctx = current_context()
+        if ctx is None or not ctx.app.debug or self.mimetype == "multipart/form-data" or not form:
+            return files
+        return files_explaining_missing_enctype(files, form, self.mimetype)
 
     @property
     def values(self) -> Any:

@@ -732,3 +732,31 @@ def test_make_response_of_a_generator_and_an_async_body() -> None:
         streamed = microflask.make_response(agen())
         with pytest.raises(RuntimeError, match="only by sending it"):
             _ = streamed.data
+
+
+def test_deleting_a_cookie_sends_an_empty_value() -> None:
+    response = microflask.Response()
+    response.delete_cookie("session")
+    assert response.headers["set-cookie"].startswith("session=; ")
+
+
+def test_static_folder_empty_serves_the_root_path(tmp_path: Any) -> None:
+    (tmp_path / "hello.txt").write_text("hi")
+    app = MicroFlask(__name__, root_path=str(tmp_path), static_folder="")
+    assert app.static_url_path == ""
+    assert app.test_client().get("/hello.txt").text == "hi"
+
+
+def test_debug_explains_files_sent_without_multipart() -> None:
+    app = MicroFlask(__name__)
+
+    @app.post("/upload")
+    def upload() -> str:
+        return str(request.files["doc"].filename)
+
+    app.debug = True
+    with pytest.raises(KeyError, match=r"no file contents were transmitted.*This was submitted: 'notes.txt'"):
+        app.test_client().post("/upload", data={"doc": "notes.txt"})
+    app2 = MicroFlask(__name__)
+    app2.post("/upload")(upload)
+    assert app2.test_client().post("/upload", data={"doc": "notes.txt"}).status_code == 400  # not in debug: a 400

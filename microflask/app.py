@@ -59,6 +59,16 @@ _SIGNALS = _signals.state  # read on the request path: one attribute, False unti
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
 
 
+def _teardown_errors(failed: list[Exception] | None, failed_app: list[Exception] | None) -> ExceptionGroup[Exception]:
+    """The errors of a context's teardown, grouped as Flask 3.2 raises them."""
+    groups = []
+    if failed:
+        groups.append(ExceptionGroup("Errors during request teardown", failed))
+    if failed_app:
+        groups.append(ExceptionGroup("Errors during app teardown", failed_app))
+    return ExceptionGroup("Errors during context teardown", groups)
+
+
 def _missing_view(endpoint: str) -> Any:
     async def missing(**values: Any) -> Any:
         raise RuntimeError(
@@ -387,52 +397,80 @@ class MicroFlask(AppBase):
         return session if session.permanent else None
 
     async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
-        """Run the teardown functions (errors logged, the rest still run), release uploaded files."""
-        if not _SIGNALS.connected:
-            await self._run_teardown(ctx, plan.teardown, error)
-        else:  # as Flask: request teardown, its signal, then the app context's teardown and signal
-            split = plan.request_teardown_count
-            await self._run_teardown(ctx, plan.teardown[:split], error)
-            await _signals.send_async(_signals.request_tearing_down, self, exc=error)
-            await self._run_teardown(ctx, plan.teardown[split:], error)
-            await _signals.send_async(_signals.appcontext_tearing_down, self, exc=error)
+        """Run the teardown functions and signals, release uploaded files. Each error is logged and
+        the rest still run; where errors propagate (TESTING, DEBUG) they are then raised together."""
+        failed = await self._run_teardown(ctx, plan.teardown_request, error, _signals.request_tearing_down)
+        failed_app = await self._run_teardown(ctx, plan.teardown_app, error, _signals.appcontext_tearing_down)
         request = ctx.request
         if request is not None and request._form is not None:
             await request.close()
+        if (failed or failed_app) and self._propagates_exceptions():
+            raise _teardown_errors(failed, failed_app)
 
-    async def _run_teardown(self, ctx: AppContext, hooks: tuple[Any, ...], error: BaseException | None) -> None:
+    async def _run_teardown(
+        self, ctx: AppContext, hooks: tuple[Any, ...], error: BaseException | None, signal: Any
+    ) -> list[Exception] | None:
+        failed: list[Exception] | None = None
         for func, is_async in hooks:
             try:
                 await self._call(ctx, func, is_async, error)
-            except Exception:
+            except Exception as e:
                 self.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
+                failed = [*(failed or ()), e]
+        if _SIGNALS.connected:
+            for receiver_error in await _signals.send_async_to_all(signal, self, exc=error):
+                self.logger.error("Error in a %s receiver", signal.name, exc_info=receiver_error)
+                failed = [*(failed or ()), receiver_error]
+        return failed
 
     async def do_teardown(self, ctx: AppContext, exc: BaseException | None = None) -> None:
-        """Run the teardown functions of ``ctx`` on leaving ``async with`` it (errors propagate, as
-        Flask's; the request path's :meth:`_teardown` logs them instead)."""
+        """Run the teardown functions and signals of ``ctx`` on leaving ``async with`` it; every one
+        runs, then their errors are raised together (as Flask 3.2's context pop)."""
         request_hooks, app_hooks = teardown_hooks(self, ctx)
+        failed: list[Exception] = []
         for func, is_async in request_hooks:
-            await self._call(ctx, func, is_async, exc)
+            try:
+                await self._call(ctx, func, is_async, exc)
+            except Exception as e:
+                failed.append(e)
         if ctx.request is not None:
-            await _signals.send_async(_signals.request_tearing_down, self, exc=exc)
+            failed += await _signals.send_async_to_all(_signals.request_tearing_down, self, exc=exc)
+        failed_app: list[Exception] = []
         for func, is_async in app_hooks:
-            await self._call(ctx, func, is_async, exc)
-        await _signals.send_async(_signals.appcontext_tearing_down, self, exc=exc)
+            try:
+                await self._call(ctx, func, is_async, exc)
+            except Exception as e:
+                failed_app.append(e)
+        failed_app += await _signals.send_async_to_all(_signals.appcontext_tearing_down, self, exc=exc)
+        if failed or failed_app:
+            raise _teardown_errors(failed, failed_app)
 
     def do_teardown_sync(self, ctx: AppContext, exc: BaseException | None = None) -> None:
-        """Run the teardown functions of ``ctx`` on leaving a plain ``with`` (sync functions only)."""
+        """:meth:`do_teardown` on leaving a plain ``with`` (sync teardown functions only)."""
         request_hooks, app_hooks = teardown_hooks(self, ctx)
-        for hooks, signal in ((request_hooks, _signals.request_tearing_down), (app_hooks, None)):
-            for func, is_async in hooks:
-                if is_async:
-                    raise RuntimeError(
-                        f"The teardown function {func.__qualname__} is async: leave the context with"
-                        " 'async with' (not 'with') so it can be awaited."
-                    )
+        for func, is_async in (*request_hooks, *app_hooks):
+            if is_async:
+                raise RuntimeError(
+                    f"The teardown function {func.__qualname__} is async: leave the context with"
+                    " 'async with' (not 'with') so it can be awaited."
+                )
+        failed: list[Exception] = []
+        for func, _ in request_hooks:
+            try:
                 func(exc)
-            if signal is not None and ctx.request is not None:
-                _signals.send_sync(signal, self, exc=exc)
-        _signals.send_sync(_signals.appcontext_tearing_down, self, exc=exc)
+            except Exception as e:
+                failed.append(e)
+        if ctx.request is not None:
+            failed += _signals.send_sync_to_all(_signals.request_tearing_down, self, exc=exc)
+        failed_app: list[Exception] = []
+        for func, _ in app_hooks:
+            try:
+                func(exc)
+            except Exception as e:
+                failed_app.append(e)
+        failed_app += _signals.send_sync_to_all(_signals.appcontext_tearing_down, self, exc=exc)
+        if failed or failed_app:
+            raise _teardown_errors(failed, failed_app)
 
     # -- errors ------------------------------------------------------------------------
     def _find_error_handler(self, e: BaseException, scopes: tuple[str | None, ...]) -> Callable[..., Any] | None:
@@ -450,6 +488,11 @@ class MicroFlask(AppBase):
                     if handler is not None:
                         return handler
         return None
+
+    def _propagates_exceptions(self) -> bool:
+        """``PROPAGATE_EXCEPTIONS``, which follows ``TESTING`` or ``DEBUG`` when left at None."""
+        propagate = self.config["PROPAGATE_EXCEPTIONS"]
+        return bool(self.testing or self.debug) if propagate is None else bool(propagate)
 
     def trap_http_exception(self, e: BaseException) -> bool:
         """Whether the HTTP error ``e`` is treated as an unhandled error instead of becoming its
@@ -486,10 +529,7 @@ class MicroFlask(AppBase):
         TESTING or DEBUG, as Flask): raised at once, or under DEBUG after the debug page is sent."""
         if _SIGNALS.connected:
             await _signals.send_async(_signals.got_request_exception, self, exception=e)
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        if propagate is None:
-            propagate = self.testing or self.debug
-        if propagate:
+        if self._propagates_exceptions():
             if not self.debug:
                 raise e
             return _responses.error_response(self, InternalServerError(original_exception=e)), True

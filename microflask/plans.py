@@ -40,9 +40,9 @@ class EndpointPlan:
         "before",
         "endpoint",
         "preprocessors",
-        "request_teardown_count",
         "scopes",
-        "teardown",
+        "teardown_app",
+        "teardown_request",
         "threaded",
         "view",
         "view_is_async",
@@ -69,9 +69,8 @@ class EndpointPlan:
         self.before = hooks([f for s in outer_first for f in before.get(s, ())])
         self.after = hooks([f for s in inner_first for f in reversed(after.get(s, ()))])
         teardown = [f for s in inner_first for f in reversed(teardown_funcs.get(s, ()))]
-        self.teardown = hooks(teardown + list(reversed(app.teardown_appcontext_funcs)))
-        #: How many of ``teardown`` are the request's (the rest are the app context's).
-        self.request_teardown_count = len(teardown)
+        self.teardown_request = hooks(teardown)
+        self.teardown_app = hooks(list(reversed(app.teardown_appcontext_funcs)))
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async
 
@@ -85,8 +84,7 @@ def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], 
     plan = rule.plan if rule is not None and rule.plan is not None else None
     if plan is None:
         plan = EndpointPlan(app, rule.endpoint if rule is not None else None, None)
-    split = plan.request_teardown_count
-    return plan.teardown[:split], plan.teardown[split:]
+    return plan.teardown_request, plan.teardown_app
 
 
 class RuleEndpoint:

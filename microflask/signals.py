@@ -15,6 +15,7 @@ be plain functions or ``async def`` functions; on the request path both are awai
 from __future__ import annotations
 
 import functools
+import inspect
 from collections.abc import Callable, Coroutine
 from typing import Any
 
@@ -34,7 +35,9 @@ __all__ = [
     "request_started",
     "request_tearing_down",
     "send_async",
+    "send_async_to_all",
     "send_sync",
+    "send_sync_to_all",
     "state",
     "template_rendered",
 ]
@@ -126,3 +129,31 @@ def send_sync(signal: Signal, sender: Any, **kwargs: Any) -> None:
     event loop; in sync code with no loop behind it they are refused with a clear error."""
     if signal.receivers:
         signal.send(sender, _async_wrapper=_through_the_loop, **kwargs)
+
+
+async def send_async_to_all(signal: Signal, sender: Any, **kwargs: Any) -> list[Exception]:
+    """:func:`send_async`, going on to every receiver when one raises: their errors, in order
+    (teardown signals, where every receiver must run, as every teardown function)."""
+    failed: list[Exception] = []
+    for receiver in signal.receivers_for(sender) if signal.receivers else ():
+        try:
+            result = receiver(sender, **kwargs)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as e:
+            failed.append(e)
+    return failed
+
+
+def send_sync_to_all(signal: Signal, sender: Any, **kwargs: Any) -> list[Exception]:
+    """:func:`send_sync`, going on to every receiver when one raises: their errors, in order."""
+    failed: list[Exception] = []
+    for receiver in signal.receivers_for(sender) if signal.receivers else ():
+        try:
+            if inspect.iscoroutinefunction(receiver):
+                _through_the_loop(receiver)(sender, **kwargs)
+            else:
+                receiver(sender, **kwargs)
+        except Exception as e:
+            failed.append(e)
+    return failed

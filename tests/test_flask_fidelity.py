@@ -760,3 +760,64 @@ def test_debug_explains_files_sent_without_multipart() -> None:
     app2 = MicroFlask(__name__)
     app2.post("/upload")(upload)
     assert app2.test_client().post("/upload", data={"doc": "notes.txt"}).status_code == 400  # not in debug: a 400
+
+
+# -- teardown errors (Flask 3.2: every function and receiver runs, errors raised together) -------------
+
+
+def _failing_teardowns(app: MicroFlask, ran: list[str]) -> None:
+    @app.teardown_request
+    def request_teardown(exc: BaseException | None) -> None:
+        ran.append("request")
+        raise ValueError("request teardown")
+
+    @app.teardown_appcontext
+    def app_teardown(exc: BaseException | None) -> None:
+        ran.append("app")
+        raise ValueError("app teardown")
+
+
+def test_teardown_errors_are_grouped_when_errors_propagate() -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+    ran: list[str] = []
+    _failing_teardowns(app, ran)
+    app.route("/")(lambda: "ok")
+
+    def receiver(sender: Any, exc: BaseException | None) -> None:
+        ran.append("signal")
+        raise ValueError("signal")
+
+    with _connected({"request_tearing_down": receiver}, app):
+        with pytest.raises(ExceptionGroup, match="context teardown") as info:
+            app.test_client().get("/")
+    request_group, app_group = info.value.exceptions
+    assert isinstance(request_group, ExceptionGroup) and isinstance(app_group, ExceptionGroup)
+    assert [str(e) for e in request_group.exceptions] == ["request teardown", "signal"]
+    assert [str(e) for e in app_group.exceptions] == ["app teardown"]
+    assert ran == ["request", "signal", "app"]
+
+
+def test_teardown_errors_in_production_are_logged_and_the_response_sent(caplog: pytest.LogCaptureFixture) -> None:
+    app = MicroFlask(__name__)
+    ran: list[str] = []
+    _failing_teardowns(app, ran)
+    app.route("/")(lambda: "ok")
+    with caplog.at_level(logging.ERROR):
+        assert app.test_client().get("/").text == "ok"
+    assert ran == ["request", "app"]
+    assert [r.getMessage() for r in caplog.records if r.name == app.logger.name] == [
+        f"Error in teardown function {_failing_teardowns.__qualname__}.<locals>.request_teardown",
+        f"Error in teardown function {_failing_teardowns.__qualname__}.<locals>.app_teardown",
+    ]
+
+
+def test_leaving_a_context_runs_every_teardown_then_raises_them_together() -> None:
+    app = MicroFlask(__name__)
+    ran: list[str] = []
+    _failing_teardowns(app, ran)
+    with pytest.raises(ExceptionGroup, match="context teardown") as info:
+        with app.test_request_context():
+            pass
+    assert ran == ["request", "app"] and len(info.value.exceptions) == 2
+    assert not microflask.has_app_context()

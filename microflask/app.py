@@ -399,8 +399,10 @@ class MicroFlask(AppBase):
     async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
         """Run the teardown functions and signals, release uploaded files. Each error is logged and
         the rest still run; where errors propagate (TESTING, DEBUG) they are then raised together."""
-        failed = await self._run_teardown(ctx, plan.teardown_request, error, _signals.request_tearing_down)
-        failed_app = await self._run_teardown(ctx, plan.teardown_app, error, _signals.appcontext_tearing_down)
+        failed = failed_app = None
+        if plan.teardown_request or plan.teardown_app or _SIGNALS.connected:  # most requests have none
+            failed = await self._run_teardown(ctx, plan.teardown_request, error, _signals.request_tearing_down)
+            failed_app = await self._run_teardown(ctx, plan.teardown_app, error, _signals.appcontext_tearing_down)
         request = ctx.request
         if request is not None and request._form is not None:
             await request.close()

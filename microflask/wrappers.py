@@ -331,9 +331,10 @@ class Response(StarletteResponse):
             self.media_type = mimetype
         self.background = background
         body: bytes | memoryview
-        if type(response) is str:
-            self.body = body = response.encode()
-        elif response is None or isinstance(response, bytes | bytearray | memoryview):
+        kind = type(response)
+        if kind is str:
+            self.body = body = response.encode()  # type: ignore[union-attr]
+        elif kind is bytes or response is None or isinstance(response, bytearray | memoryview):
             self.body = body = self.render(response)
         else:  # an iterable of chunks (Werkzeug's iterable body): this response streams it
             self.__class__ = StreamedResponse

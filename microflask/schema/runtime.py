@@ -255,6 +255,8 @@ def respond(op: Operation, rv: Any, response_class: type) -> Any:
         raise ResponseValidationError(op.endpoint, code, model.name, e.errors) from None
     if headers_model is not None and headers is not None:
         try:
+            if isinstance(headers, Mapping):  # header values are text: converted as a query string is
+                headers = headers_model.from_mapping(dict(headers))
             values = json.loads(headers_model.to_json(headers))
         except ModelError as e:
             raise ResponseValidationError(op.endpoint, code, f"{headers_model.name} (headers)", e.errors) from None

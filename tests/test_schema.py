@@ -121,7 +121,8 @@ def test_msgspec_struct_and_sync_view() -> None:
     assert response.json == {"name": "PEN", "price": 1.5, "tags": []}
     bad = client.post("/items", json={"name": "pen", "price": "cheap"})
     assert bad.status_code == 422
-    assert bad.json["detail"] == [{"loc": ["body", "price"], "msg": "Expected `float`, got `str`", "type": "type_error"}]
+    expected = {"loc": ["body", "price"], "msg": "Expected `float`, got `str`", "type": "type_error"}
+    assert bad.json["detail"] == [expected]
     missing = client.post("/items", json={"price": 1})
     assert missing.json["detail"] == [{"loc": ["body", "name"], "msg": "Field required", "type": "missing"}]
 

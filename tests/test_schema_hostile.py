@@ -52,24 +52,24 @@ class Query:
 MODELS = {"pydantic": PModel, "msgspec": SModel, "dataclass": DModel}
 
 
+def make_views(model: Any) -> tuple[Any, Any]:
+    @validate_request(model)
+    async def async_view(data: Any) -> Any:
+        return {"ok": type(data).__name__}
+
+    @validate_request(model)
+    def sync_view(data: Any) -> Any:
+        return {"ok": type(data).__name__}
+
+    return async_view, sync_view
+
+
 def build_app() -> MicroFlask:
     app = MicroFlask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = 4 * 1024 * 1024
     OpenAPI(app)
     for name, model in MODELS.items():
-
-        def make(model: Any) -> tuple[Any, Any]:
-            @validate_request(model)
-            async def async_view(data: Any) -> Any:
-                return {"ok": type(data).__name__}
-
-            @validate_request(model)
-            def sync_view(data: Any) -> Any:
-                return {"ok": type(data).__name__}
-
-            return async_view, sync_view
-
-        async_view, sync_view = make(model)
+        async_view, sync_view = make_views(model)
         app.add_url_rule(f"/async/{name}", f"async_{name}", async_view, methods=["POST"])
         app.add_url_rule(f"/sync/{name}", f"sync_{name}", sync_view, methods=["POST"])
 

@@ -298,7 +298,7 @@ def test_an_unknown_security_scheme_fails_at_startup() -> None:
 
 def test_paths_configurable_or_disabled() -> None:
     app = MicroFlask(__name__)
-    OpenAPI(app, openapi_path="/api/spec.json", docs_path=None, redoc_path=None)
+    OpenAPI(app, openapi_path="/api/spec.json", docs_path=None)
 
     @app.post("/x")
     async def x(data: Item) -> Item:
@@ -310,7 +310,7 @@ def test_paths_configurable_or_disabled() -> None:
     assert client.post("/x", json={}).status_code == 422
 
     quiet = MicroFlask(__name__)
-    OpenAPI(quiet, openapi_path=None, docs_path=None, redoc_path=None)
+    OpenAPI(quiet, openapi_path=None, docs_path=None)
 
     @quiet.post("/x")
     async def y(data: Item) -> Item:

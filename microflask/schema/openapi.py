@@ -289,8 +289,9 @@ class OpenAPI:
 
     ``security_schemes`` maps a name to an OpenAPI security scheme (``"bearer"`` and
     ``"basic"`` are shorthands for the HTTP ones), used with ``@security(name)``; ``security``
-    is the document's default requirement. ``openapi_path``, ``docs_path`` and ``redoc_path``
-    may be None to serve nothing there (validation still works).
+    is the document's default requirement. ``openapi_path`` and ``docs_path`` (Swagger UI, its
+    assets served from the installed package) may be None to serve nothing there; validation
+    works all the same.
     """
 
     def __init__(
@@ -302,7 +303,7 @@ class OpenAPI:
         description: str | None = None,
         openapi_path: str | None = "/openapi.json",
         docs_path: str | None = "/docs",
-        redoc_path: str | None = "/redoc",
+        swagger_ui_parameters: Mapping[str, Any] | None = None,
         security_schemes: Mapping[str, Any] | None = None,
         security: list[Mapping[str, list[str]]] | None = None,
         servers: list[str | Mapping[str, Any]] | None = None,
@@ -313,7 +314,8 @@ class OpenAPI:
         self.description = description
         self.openapi_path = openapi_path
         self.docs_path = docs_path
-        self.redoc_path = redoc_path
+        #: Swagger UI's configuration (``{"docExpansion": "none"}``), merged into the page's defaults.
+        self.swagger_ui_parameters = dict(swagger_ui_parameters or {})
         self.security_schemes = {
             name: _SHORTHAND_SCHEMES[s] if isinstance(s, str) else dict(s)
             for name, s in (security_schemes or {}).items()

@@ -155,7 +155,8 @@ def test_dataclasses_fall_back_to_pydantic_without_msgspec(monkeypatch: pytest.M
         x: int
         y: int
 
-    monkeypatch.setattr(adapters_module, "msgspec", None)
+    real = adapters_module._optional
+    monkeypatch.setattr(adapters_module, "_optional", lambda name: None if name == "msgspec" else real(name))
     adapter = adapters_module.adapter_for.__wrapped__(Point)  # uncached: built under the patch
     assert adapter.library == "pydantic"
     assert adapter.from_json(b'{"x": 1, "y": "2"}') == Point(1, 2)
@@ -486,6 +487,15 @@ def test_import_microflask_loads_neither_library() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+    # Nor does microflask.schema itself: a library loads with the first model that needs it.
+    code = (
+        "import sys, dataclasses, microflask.schema as s; "
+        "before = sorted(m for m in ('pydantic', 'msgspec') if m in sys.modules); "
+        "D = dataclasses.make_dataclass('D', [('x', int)]); s.adapter_for(D); "
+        "print(before, sorted(m for m in ('pydantic', 'msgspec') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[] ['msgspec']"
 
 
 def test_init_app_for_factories() -> None:

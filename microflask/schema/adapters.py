@@ -3,8 +3,9 @@
 A *model* is a pydantic v2 ``BaseModel``, a msgspec ``Struct``, a stdlib dataclass, or
 ``list[...]`` of one of them. Each is validated by its own library: pydantic models by
 pydantic, Structs by msgspec, dataclasses by msgspec when it is installed (else pydantic).
-Neither library is imported by ``import microflask``: this module imports each one only if it
-is installed, and :func:`adapter_for` says what is missing when a model needs it.
+Neither library is imported by ``import microflask``, nor by importing this module: a model of
+a library exists only once its library was imported, and a dataclass imports msgspec (else
+pydantic) when its adapter is first built.
 
 An adapter offers what the request and response paths need, each on its fast path:
 
@@ -22,22 +23,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import importlib
 import re
-import types
+import sys
 import typing
 from typing import Any
 
-try:  # optional: the ``api`` extra (pip install microflask[api])
-    import msgspec
-except ImportError:  # pragma: no cover - depends on the environment
-    msgspec = None  # type: ignore[assignment]
-
-try:  # optional: the ``api`` extra
-    import pydantic
-except ImportError:  # pragma: no cover - depends on the environment
-    pydantic = None  # type: ignore[assignment]
-
-__all__ = ["ModelAdapter", "ModelError", "adapter_for", "is_model"]
+__all__ = ["ModelAdapter", "ModelError", "adapter_for", "is_model", "model_name"]
 
 ErrorItem = dict[str, Any]
 
@@ -50,11 +42,26 @@ class ModelError(Exception):
         self.errors = errors
 
 
+def _optional(name: str) -> Any:
+    """The library ``name`` if it is installed, else None. Imported on first use: pydantic is
+    slow to import, and an app that validates nothing (or only msgspec) never pays for it."""
+    module = sys.modules.get(name)
+    if module is not None:
+        return module
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 def _is_pydantic_model(tp: Any) -> bool:
+    # A pydantic model exists only if pydantic was imported: no need to import it to check.
+    pydantic = sys.modules.get("pydantic")
     return pydantic is not None and isinstance(tp, type) and issubclass(tp, pydantic.BaseModel)
 
 
 def _is_struct(tp: Any) -> bool:
+    msgspec = sys.modules.get("msgspec")
     return msgspec is not None and isinstance(tp, type) and issubclass(tp, msgspec.Struct)
 
 
@@ -74,11 +81,7 @@ def is_model(tp: Any) -> bool:
         return is_model(item)
     if not isinstance(tp, type):
         return False
-    if dataclasses.is_dataclass(tp):
-        return True
-    # Checked by name too, so that a model class is recognised (and the missing library named)
-    # even where its library is not importable here.
-    return _is_pydantic_model(tp) or _is_struct(tp)
+    return dataclasses.is_dataclass(tp) or _is_pydantic_model(tp) or _is_struct(tp)
 
 
 def _library_for(tp: Any) -> str:
@@ -89,12 +92,12 @@ def _library_for(tp: Any) -> str:
     if _is_struct(base):
         return "msgspec"
     if dataclasses.is_dataclass(base):
-        if msgspec is not None:
+        if _optional("msgspec") is not None:
             return "msgspec"
-        if pydantic is not None:
+        if _optional("pydantic") is not None:
             return "pydantic"
         raise RuntimeError(
-            f"Validating the dataclass {base.__qualname__} needs msgspec or pydantic: pip install 'microflask[api]'."
+            f"Validating the dataclass {model_name(base)} needs msgspec or pydantic: pip install 'microflask[api]'."
         )
     raise TypeError(
         f"{tp!r} is not a model: use a pydantic BaseModel, a msgspec Struct, a dataclass, or a list of one."
@@ -193,11 +196,13 @@ class MsgspecAdapter(ModelAdapter):
 
     def __init__(self, model: Any) -> None:
         super().__init__(model)
+        self._msgspec = msgspec = _optional("msgspec")
         self._decoder = msgspec.json.Decoder(model)
         self._encoder = msgspec.json.Encoder()
         self._find_multi_fields()
 
     def from_json(self, data: bytes) -> Any:
+        msgspec = self._msgspec
         try:
             return self._decoder.decode(data)
         except msgspec.ValidationError as e:
@@ -208,6 +213,7 @@ class MsgspecAdapter(ModelAdapter):
             raise ModelError([{"loc": [], "msg": "Invalid JSON: nested too deeply", "type": "json_invalid"}]) from None
 
     def from_mapping(self, data: dict[str, Any]) -> Any:
+        msgspec = self._msgspec
         try:
             return msgspec.convert(data, self.model, strict=False)
         except msgspec.ValidationError as e:
@@ -215,6 +221,7 @@ class MsgspecAdapter(ModelAdapter):
 
     def to_json(self, value: Any) -> bytes:
         if type(value) is not self.model:  # a dict, a list, another object: check it against the model
+            msgspec = self._msgspec
             try:
                 value = msgspec.convert(value, self.model, from_attributes=True)
             except msgspec.ValidationError as e:
@@ -222,7 +229,7 @@ class MsgspecAdapter(ModelAdapter):
         return self._encoder.encode(value)
 
     def json_schema(self, ref_template: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        (schema,), defs = msgspec.json.schema_components([self.model], ref_template=ref_template)
+        (schema,), defs = self._msgspec.json.schema_components([self.model], ref_template=ref_template)
         return schema, defs
 
 
@@ -237,26 +244,27 @@ class PydanticAdapter(ModelAdapter):
 
     def __init__(self, model: Any) -> None:
         super().__init__(model)
-        self._adapter = pydantic.TypeAdapter(model)
+        self._error = _optional("pydantic").ValidationError
+        self._adapter = _optional("pydantic").TypeAdapter(model)
         self._find_multi_fields()
 
     def from_json(self, data: bytes) -> Any:
         try:
             return self._adapter.validate_json(data)
-        except pydantic.ValidationError as e:
+        except self._error as e:
             raise ModelError(_pydantic_errors(e)) from None
 
     def from_mapping(self, data: dict[str, Any]) -> Any:
         try:
             return self._adapter.validate_python(data)
-        except pydantic.ValidationError as e:
+        except self._error as e:
             raise ModelError(_pydantic_errors(e)) from None
 
     def to_json(self, value: Any) -> bytes:
         if type(value) is not self.model:
             try:
                 value = self._adapter.validate_python(value, from_attributes=True)
-            except pydantic.ValidationError as e:
+            except self._error as e:
                 raise ModelError(_pydantic_errors(e)) from None
         return self._adapter.dump_json(value)  # type: ignore[no-any-return]
 
@@ -278,7 +286,3 @@ def adapter_for(model: Any) -> ModelAdapter:
     if library == "msgspec":
         return MsgspecAdapter(model)
     return PydanticAdapter(model)
-
-
-#: ``int | None`` and ``Optional[int]`` alike, for callers that inspect annotations.
-UNION_TYPES = (typing.Union, types.UnionType)

@@ -230,9 +230,10 @@ class ResponseValidationError(Exception):
     """A view returned data its response model rejects: the server's bug, answered 500 and
     logged with the endpoint, the status, the model and the fields."""
 
-    def __init__(self, endpoint: str | None, status: int, model_name: str, errors: list[dict[str, Any]]) -> None:
+    def __init__(self, endpoint: str | None, status: int | None, model_name: str, errors: list[dict[str, Any]]) -> None:
         fields = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or '(root)'}: {e['msg']}" for e in errors)
-        super().__init__(f"The response of {endpoint!r} for status {status} does not match {model_name}: {fields}")
+        where = f"The response of {endpoint!r}" + (f" for status {status}" if status is not None else "")
+        super().__init__(f"{where} does not match {model_name}: {fields}")
         self.endpoint = endpoint
         self.status = status
         self.model_name = model_name

@@ -83,7 +83,8 @@ def declared(func: Any) -> RouteSchema:
         merged.querystring = hints["query_args"]
     if merged.headers is None and is_model(hints.get("headers")):
         merged.headers = hints["headers"]
-    if not merged.responses and is_model(hints.get("return")):
+    # The return annotation is the success response, unless a decorator declared one (a 2xx).
+    if not any(200 <= code < 300 for code in merged.responses) and is_model(hints.get("return")):
         merged.responses[200] = (hints["return"], None)
     return merged
 

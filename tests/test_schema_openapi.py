@@ -320,3 +320,10 @@ def test_paths_configurable_or_disabled() -> None:
     assert quiet_client.get("/openapi.json").status_code == 404
     assert quiet_client.post("/x", json={}).status_code == 422
     validate(OpenAPI.document(quiet))
+
+
+def test_registering_twice_is_an_error() -> None:
+    app = MicroFlask(__name__)
+    api = OpenAPI(app)
+    with pytest.raises(RuntimeError, match="once"):
+        api.init_app(app)

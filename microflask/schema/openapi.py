@@ -328,6 +328,8 @@ class OpenAPI:
 
     def init_app(self, app: Any) -> None:
         """Register on ``app`` (before it serves): the view wrapper, and the document's routes."""
+        if "microflask.schema" in app.extensions:
+            raise RuntimeError("microflask.schema is already registered on this app: call OpenAPI(app) once.")
         document = _Document(self, app)
         app.extensions["microflask.schema"] = document
         app.view_wrappers.append(document.wrap)

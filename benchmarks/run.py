@@ -16,7 +16,8 @@ Sections (each a script of its own in this folder, run in a fresh process):
   memory     RSS growth over 100k requests, RSS of a served process, import time
   upload     peak RSS of the server while a 200 MiB multipart upload is parsed
   wire       uvicorn (and gunicorn) servers under wrk: req/s and latency
-  typed      a validated POST /items (pydantic, msgspec) vs FastAPI and Litestar, in process
+  typed      a validated POST /items (pydantic, msgspec) vs FastAPI and Litestar: in process,
+             then over the wire (wrk)
 
 It prints every section, then a table of the targets, writes ``benchmarks/results/latest.json``
 and redraws ``docs/img/performance.png`` (``chart.py``).
@@ -88,7 +89,7 @@ FULL = {
     "memory": ["memory.py", "--requests", "100000", "--import-runs", "15"],
     "upload": ["upload.py", "--mib", "200"],
     "wire": ["wire.py", "--duration", "5", "--warmup", "1", "--rounds", "4"],
-    "typed": ["typed.py", "--requests", "3000", "--rounds", "10"],
+    "typed": ["typed.py", "--requests", "3000", "--rounds", "10", "--wire", "--duration", "5"],
 }
 QUICK = {
     "inprocess": ["inprocess.py", "--requests", "300", "--rounds", "1"],
@@ -295,6 +296,9 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
             r = s["ratio_over"].get(peer, {}).get("valid")
             if r is not None:
                 out.append(target(f"16 typed POST {what}", r, limit, "max", f"{r:.2f}x"))
+        r = s.get("ratio_rps_over", {}).get("fastapi")
+        if r is not None:
+            out.append(target("16 typed POST wire req/s vs FastAPI", r, 2.0, "min", f"{r:.2f}x"))
     return out
 
 
@@ -329,6 +333,8 @@ def main() -> None:
         raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
     if "wire" in chosen and not ensure_wrk():
         chosen.remove("wire")
+    if "typed" in chosen and "wire" not in chosen:
+        ensure_wrk()  # typed.py skips its wire part without wrk
     # Import-time and server start-up figures must not include compiling from source
     # (PYTHONDONTWRITEBYTECODE=1 is common here): byte-compile microflask and the venv first.
     import sysconfig

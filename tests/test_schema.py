@@ -302,7 +302,14 @@ def test_response_forms_tuples_dicts_statuses_and_headers() -> None:
     async def passthrough() -> Any:
         return {"error": "gone"}, 410  # an undeclared status: sent as it is
 
+    @app.get("/only-errors")
+    @validate_response(Item, 404)
+    async def only_errors() -> Any:
+        return {"fine": True}  # no status: a 200, which no model was declared for
+
     client = app.test_client()
+    assert client.get("/only-errors").json == {"fine": True}
+    assert client.get("/only-errors").status_code == 200
     assert client.get("/a").json == {"title": "t", "done": False, "id": 3}
     missing = client.get("/a?missing=1")
     assert missing.status_code == 404 and missing.json == {"name": "none", "price": 0.0, "tags": []}

@@ -103,7 +103,7 @@ def view_functions(view: Callable[..., Any]) -> dict[str | None, Any]:
 class Operation:
     """What one view function validates, with its adapters built (once, at freeze)."""
 
-    __slots__ = ("body", "body_source", "endpoint", "headers", "query", "responses", "spec")
+    __slots__ = ("body", "body_source", "default_status", "endpoint", "headers", "query", "responses", "spec")
 
     def __init__(self, spec: RouteSchema, endpoint: str) -> None:
         self.spec = spec
@@ -116,6 +116,9 @@ class Operation:
             code: (adapter_for(m) if m is not None else None, adapter_for(h) if h is not None else None)
             for code, (m, h) in spec.responses.items()
         }
+        successes = [code for code in self.responses if 200 <= code < 300]
+        #: the status of a value returned without one
+        self.default_status = successes[0] if len(successes) == 1 and 200 not in self.responses else 200
 
     @property
     def reads_request(self) -> bool:
@@ -241,8 +244,8 @@ def respond(op: Operation, rv: Any, response_class: type) -> Any:
     value, status, headers = _split(rv)
     if isinstance(value, StarletteResponse):
         return rv
-    if status is None:
-        code = 200 if 200 in op.responses or len(op.responses) != 1 else next(iter(op.responses))
+    if status is None:  # 200, or the one success status declared (@validate_response(Todo, 201))
+        code = op.default_status
     else:
         code = status_code(status)
     model, headers_model = op.responses.get(code, (None, None))

@@ -149,7 +149,7 @@ class _Document:
         funcs = view_functions(view)
         class_doc = getattr(view, "view_class", None)
         specs = {method: declared(func) for method, func in funcs.items()}
-        if any(spec.hidden for spec in specs.values()) and all(spec.hidden for spec in specs.values()):
+        if all(spec.hidden for spec in specs.values()):
             return
         if endpoint == "static" or endpoint.endswith(".static"):
             return
@@ -163,12 +163,9 @@ class _Document:
                 for name, conv in rule_variables(rule)
             ]
             for method in methods:
-                key = method if method in funcs else None
+                key = method if method in funcs else None  # a MethodView's method, or the one view
                 if key not in funcs:
-                    if method == "HEAD" and "GET" in funcs:
-                        key = "GET"
-                    else:
-                        continue
+                    continue
                 spec, func = specs[key], funcs[key]
                 if spec.hidden:
                     continue

@@ -327,3 +327,32 @@ def test_registering_twice_is_an_error() -> None:
     api = OpenAPI(app)
     with pytest.raises(RuntimeError, match="once"):
         api.init_app(app)
+
+
+def test_document_level_security_servers_and_public_operations() -> None:
+    app = MicroFlask(__name__)
+    OpenAPI(
+        app,
+        security_schemes={"key": {"type": "apiKey", "in": "header", "name": "X-Key"}},
+        security=[{"key": []}],
+        servers=["https://api.example.com", {"url": "http://localhost:8000", "description": "dev"}],
+    )
+
+    @app.get("/private")
+    async def private() -> Any:
+        return ""
+
+    @app.get("/public")
+    @security()
+    async def public() -> Any:
+        return ""
+
+    document = OpenAPI.document(app)
+    validate(document)
+    assert document["security"] == [{"key": []}]
+    assert document["servers"] == [
+        {"url": "https://api.example.com"},
+        {"url": "http://localhost:8000", "description": "dev"},
+    ]
+    assert "security" not in document["paths"]["/private"]["get"]  # the document's default applies
+    assert document["paths"]["/public"]["get"]["security"] == []

@@ -21,12 +21,14 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from . import responses as _responses
+from . import signals as _signals
 from .appbase import AppBase
 from .background import BackgroundTasks
 from .concurrency import ThreadLane, is_async_callable
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
+    BadRequestKeyError,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
@@ -41,6 +43,7 @@ from .lifespan import run_lifespan
 from .plans import EndpointPlan, teardown_hooks
 from .routing import Rule
 from .sessions import open_session_before_view
+from .werkzeug_interop import adopt_werkzeug_hierarchy, as_ours, error_lookup_classes, is_foreign_http_exception
 from .wrappers import ClientDisconnect, Request, Response
 
 if TYPE_CHECKING:
@@ -52,6 +55,7 @@ if TYPE_CHECKING:
 __all__ = ["MicroFlask"]
 
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
+_SIGNALS = _signals.state  # read on the request path: one attribute, False until a receiver connects
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
 
 
@@ -73,6 +77,11 @@ def _host_header(scope: Scope) -> str:
 
 class MicroFlask(AppBase):
     """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
+
+    #: The class of :meth:`test_client` (a :class:`~microflask.testing.FlaskClient` subclass), as Flask's.
+    test_client_class: type[TestClient] | None = None
+    #: The class of :meth:`test_cli_runner` (a :class:`~microflask.testing.FlaskCliRunner` subclass).
+    test_cli_runner_class: type[Any] | None = None
 
     # -- building: contexts, background tasks, tools ---------------------------------------
     def app_context(self) -> AppContext:
@@ -113,14 +122,14 @@ class MicroFlask(AppBase):
         """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
         from .cli import CliRunner  # imported on first use: Typer is slow to import
 
-        return CliRunner(self, **kwargs)
+        return (self.test_cli_runner_class or CliRunner)(self, **kwargs)
 
     # -- testing -------------------------------------------------------------------------
-    def test_client(self, **kwargs: Any) -> TestClient:
+    def test_client(self, use_cookies: bool = True, **kwargs: Any) -> TestClient:
         """A sync test client: ``with app.test_client() as client: client.get("/")``."""
         from .testing import TestClient  # imported on first use: the test transport is slow to import
 
-        return TestClient(self, **kwargs)
+        return (self.test_client_class or TestClient)(self, use_cookies=use_cookies, **kwargs)
 
     def async_test_client(self, **kwargs: Any) -> AsyncTestClient:
         """An async test client: ``async with app.async_test_client() as client: await client.get("/")``."""
@@ -149,6 +158,7 @@ class MicroFlask(AppBase):
 
     def _setup(self) -> None:
         """Freeze: compute every endpoint's plan, build the route index and the ASGI stack."""
+        adopt_werkzeug_hierarchy()  # if the app imported Werkzeug, our errors become its classes too
         plans: dict[str, EndpointPlan] = {}
         for rule in self.url_map:
             plan = plans.get(rule.endpoint)
@@ -161,6 +171,9 @@ class MicroFlask(AppBase):
                 plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None)
+        self._refresh_sessions = bool(
+            self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
+        )
         self.url_map._index(False)
         self.url_map._index(True)
         entry: ASGIApp = self._asgi
@@ -248,7 +261,10 @@ class MicroFlask(AppBase):
             plan = self._no_route_plan  # type: ignore[assignment]
         ctx = RequestContext(self, request)
         token = _cv_context.set(ctx)
+        signalled = _SIGNALS.connected
         try:
+            if signalled:
+                await _signals.send_async(_signals.appcontext_pushed, self)
             if plan.threaded:
                 async with ThreadLane() as lane:
                     ctx.lane = lane
@@ -259,18 +275,23 @@ class MicroFlask(AppBase):
             _cv_context.reset(token)
             if self._context_sink is not None:
                 self._context_sink(ctx)
+            if signalled:
+                await _signals.send_async(_signals.appcontext_popped, self)
 
     async def _handle(
         self, ctx: RequestContext, plan: EndpointPlan, scope: Scope, receive: Receive, send: Send
     ) -> None:
         error: BaseException | None = None
+        reraise = False
         try:
             try:
                 response = await self._full_dispatch(ctx, plan)
             except Exception as e:
                 error = e
-                response = await self._handle_exception(ctx, plan, e)
+                response, reraise = await self._handle_exception(ctx, plan, e)
             await _responses.send(response, scope, receive, send, self)
+            if reraise:  # DEBUG: the debug page went out; the error goes on to the server's log or the test client
+                raise error  # type: ignore[misc]
             if ctx.background_jobs:
                 await self.background_tasks.run_after_response(ctx.background_jobs)
         except Exception as e:
@@ -284,6 +305,8 @@ class MicroFlask(AppBase):
         assert request is not None
         try:
             rv = None
+            if _SIGNALS.connected:
+                await _signals.send_async(_signals.request_started, self)
             if not self.session_interface.opens_lazily:
                 await open_session_before_view(self, ctx)
             for func, is_async in plan.preprocessors:
@@ -335,6 +358,8 @@ class MicroFlask(AppBase):
         for func, is_async in plan.after:
             response = await self._call(ctx, func, is_async, response)
         session = ctx.session
+        if session is None and self._refresh_sessions:
+            session = self._permanent_session_to_refresh(ctx)
         if session is not None and not self.session_interface.is_null_session(session):
             try:
                 saved = self.session_interface.save_session(self, session, response)
@@ -342,71 +367,126 @@ class MicroFlask(AppBase):
                     await saved
             except HTTPException as e:  # e.g. 503 from a session store that is down
                 response = self.make_response(await self._handle_user_exception(ctx, plan, e))
+        if _SIGNALS.connected:
+            await _signals.send_async(_signals.request_finished, self, response=response)
         return response
+
+    def _permanent_session_to_refresh(self, ctx: AppContext) -> Any:
+        """The session of a request that never used it, if it is permanent: saving it again moves
+        its expiry, as Flask does on every request. Opened only when the request has the cookie."""
+        assert ctx.request is not None
+        if self.session_interface.get_cookie_name(self) not in ctx.request.cookies:
+            return None
+        session = ctx.session = ctx.open_session_lazily()
+        return session if session.permanent else None
 
     async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
         """Run the teardown functions (errors logged, the rest still run), release uploaded files."""
-        for func, is_async in plan.teardown:
-            try:
-                await self._call(ctx, func, is_async, error)
-            except Exception:
-                self.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
+        if not _SIGNALS.connected:
+            await self._run_teardown(ctx, plan.teardown, error)
+        else:  # as Flask: request teardown, its signal, then the app context's teardown and signal
+            split = plan.request_teardown_count
+            await self._run_teardown(ctx, plan.teardown[:split], error)
+            await _signals.send_async(_signals.request_tearing_down, self, exc=error)
+            await self._run_teardown(ctx, plan.teardown[split:], error)
+            await _signals.send_async(_signals.appcontext_tearing_down, self, exc=error)
         request = ctx.request
         if request is not None and request._form is not None:
             await request.close()
 
+    async def _run_teardown(self, ctx: AppContext, hooks: tuple[Any, ...], error: BaseException | None) -> None:
+        for func, is_async in hooks:
+            try:
+                await self._call(ctx, func, is_async, error)
+            except Exception:
+                self.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
+
     async def do_teardown(self, ctx: AppContext, exc: BaseException | None = None) -> None:
         """Run the teardown functions of ``ctx`` on leaving ``async with`` it (errors propagate, as
         Flask's; the request path's :meth:`_teardown` logs them instead)."""
-        for func, is_async in teardown_hooks(self, ctx):
+        request_hooks, app_hooks = teardown_hooks(self, ctx)
+        for func, is_async in request_hooks:
             await self._call(ctx, func, is_async, exc)
+        if ctx.request is not None:
+            await _signals.send_async(_signals.request_tearing_down, self, exc=exc)
+        for func, is_async in app_hooks:
+            await self._call(ctx, func, is_async, exc)
+        await _signals.send_async(_signals.appcontext_tearing_down, self, exc=exc)
 
     def do_teardown_sync(self, ctx: AppContext, exc: BaseException | None = None) -> None:
         """Run the teardown functions of ``ctx`` on leaving a plain ``with`` (sync functions only)."""
-        for func, is_async in teardown_hooks(self, ctx):
-            if is_async:
-                raise RuntimeError(
-                    f"The teardown function {func.__qualname__} is async: leave the context with"
-                    " 'async with' (not 'with') so it can be awaited."
-                )
-            func(exc)
+        request_hooks, app_hooks = teardown_hooks(self, ctx)
+        for hooks, signal in ((request_hooks, _signals.request_tearing_down), (app_hooks, None)):
+            for func, is_async in hooks:
+                if is_async:
+                    raise RuntimeError(
+                        f"The teardown function {func.__qualname__} is async: leave the context with"
+                        " 'async with' (not 'with') so it can be awaited."
+                    )
+                func(exc)
+            if signal is not None and ctx.request is not None:
+                _signals.send_sync(signal, self, exc=exc)
+        _signals.send_sync(_signals.appcontext_tearing_down, self, exc=exc)
 
     # -- errors ------------------------------------------------------------------------
     def _find_error_handler(self, e: BaseException, scopes: tuple[str | None, ...]) -> Callable[..., Any] | None:
-        """The handler for ``e``: by status code, then by class along the MRO; blueprint scopes first."""
-        codes: tuple[int | None, ...] = (e.code, None) if isinstance(e, HTTPException) else (None,)
-        for code in codes:
+        """The handler for ``e``: by status code, then by class along the MRO; blueprint scopes first.
+        A Werkzeug HTTP exception is looked up as the equivalent of ours."""
+        code = e.code if isinstance(e, HTTPException) or is_foreign_http_exception(e) else None  # type: ignore[attr-defined]
+        classes = error_lookup_classes(e)
+        for c in (code, None) if code is not None else (None,):
             for scope in scopes:
-                handlers = self.error_handler_spec.get(scope, {}).get(code)
+                handlers = self.error_handler_spec.get(scope, {}).get(c)
                 if not handlers:
                     continue
-                for cls in type(e).__mro__:
+                for cls in classes:
                     handler = handlers.get(cls)
                     if handler is not None:
                         return handler
         return None
+
+    def trap_http_exception(self, e: BaseException) -> bool:
+        """Whether the HTTP error ``e`` is treated as an unhandled error instead of becoming its
+        response (Flask's ``TRAP_HTTP_EXCEPTIONS`` and ``TRAP_BAD_REQUEST_ERRORS``; a missing form or
+        query key is trapped under DEBUG)."""
+        if self.config["TRAP_HTTP_EXCEPTIONS"]:
+            return True
+        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
+        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
+            return True
+        return bool(trap_bad_request) and isinstance(e, BadRequest)
 
     async def _handle_user_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
         """An error raised by a hook or view: its handler's answer, an HTTP error, or re-raise."""
         if isinstance(e, ClientDisconnect):  # the client left mid-body: nobody to answer, nothing broke
             self.logger.info("Client disconnected before sending the whole request body")
             e = BadRequest("The client disconnected before sending the whole request body.")
-        if isinstance(e, HTTPException) and (e.code is None or isinstance(e, RequestRedirect)):
-            return e
+        if isinstance(e, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
+            e.show_exception = True
+        http = e if isinstance(e, HTTPException) else as_ours(e) if is_foreign_http_exception(e) else None
+        if http is not None and not self.trap_http_exception(http):
+            if http.code is None or isinstance(http, RequestRedirect):
+                return http
+            handler = self._find_error_handler(e, plan.scopes)
+            return http if handler is None else await self._call(ctx, handler, is_async_callable(handler), e)
         handler = self._find_error_handler(e, plan.scopes)
         if handler is None:
-            if isinstance(e, HTTPException):
-                return e
             raise e
         return await self._call(ctx, handler, is_async_callable(handler), e)
 
-    async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
-        """An unhandled error: log it, then answer 500 (its handler's, or the default page)."""
+    async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> tuple[Any, bool]:
+        """An unhandled error: ``(response, reraise)``. Logged and answered 500 (its handler's, or
+        the default page); propagated instead under ``PROPAGATE_EXCEPTIONS`` (by default under
+        TESTING or DEBUG, as Flask): raised at once, or under DEBUG after the debug page is sent."""
+        if _SIGNALS.connected:
+            await _signals.send_async(_signals.got_request_exception, self, exception=e)
         propagate = self.config["PROPAGATE_EXCEPTIONS"]
         if propagate is None:
-            propagate = self.testing
+            propagate = self.testing or self.debug
         if propagate:
-            raise e
+            if not self.debug:
+                raise e
+            return _responses.error_response(self, InternalServerError(original_exception=e)), True
         self.log_exception(e)
         server_error = InternalServerError(original_exception=e)
         response: Any = None
@@ -419,10 +499,10 @@ class MicroFlask(AppBase):
         if response is None:
             response = _responses.error_response(self, server_error)
         try:
-            return await self._finalize(ctx, plan, response)
+            return await self._finalize(ctx, plan, response), False
         except Exception:  # after_request hooks may fail again on an error page: log, keep the page
             self.logger.exception("An after_request function failed on the 500 response")
-            return response
+            return response, False
 
     def log_exception(self, e: BaseException) -> None:
         """Log an unhandled error with its traceback on ``app.logger``."""

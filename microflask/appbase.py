@@ -37,7 +37,12 @@ from .wrappers import Request, Response
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["AppBase"]
+__all__ = ["AppBase", "SetupFinishedError"]
+
+
+class SetupFinishedError(AssertionError, RuntimeError):
+    """A setup method (``route``, ``register_blueprint``, ...) called after the app started
+    serving. An ``AssertionError`` as in Flask, and a ``RuntimeError`` as microflask raised before."""
 
 
 class AppBase(Scaffold):
@@ -67,6 +72,8 @@ class AppBase(Scaffold):
         root_path: str | None = None,
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
+        if instance_path is not None and not os.path.isabs(instance_path):
+            raise ValueError("If an instance path is provided it must be absolute. A relative path was given instead.")
         self.instance_path = (
             instance_path if instance_path is not None else default_instance_path(self.import_name, self.root_path)
         )
@@ -92,9 +99,12 @@ class AppBase(Scaffold):
         self.view_wrappers: list[Callable[[AppBase, Rule, Callable[..., Any]], Callable[..., Any]]] = []
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
+        #: Set at freeze: a permanent session is refreshed by requests that do not touch it (Flask's
+        #: SESSION_REFRESH_EACH_REQUEST; the cookie session opens lazily, so only then is it opened).
+        self._refresh_sessions = False
         if self.static_folder is not None:
             self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self.send_static_file
+                f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self._static_view()
             )
 
     # -- identity, config, logging ----------------------------------------------------
@@ -159,7 +169,7 @@ class AppBase(Scaffold):
     # -- registration -----------------------------------------------------------------
     def _check_setup_finished(self, f_name: str) -> None:
         if self._entry is not None:
-            raise RuntimeError(
+            raise SetupFinishedError(
                 f"The setup method '{f_name}' can no longer be called on the application: it has"
                 " already started serving (it handled a request or its lifespan started)."
                 " Register routes, hooks and handlers before that, at import time or in create_app()."

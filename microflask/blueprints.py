@@ -144,7 +144,7 @@ class Blueprint(Scaffold):
         self._got_registered_once = True
         state = BlueprintSetupState(self, app, options, first_bp_registration)
         if self.static_folder is not None:
-            state.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self.send_static_file)
+            state.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self._static_view())
         self._merge_into(app, name)
         for deferred in self.deferred_functions:
             deferred(state)

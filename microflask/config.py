@@ -35,6 +35,7 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_FORM_PARTS": 1_000,
     "SEND_FILE_MAX_AGE_DEFAULT": None,
     "TRAP_HTTP_EXCEPTIONS": False,
+    "TRAP_BAD_REQUEST_ERRORS": None,
     "PREFERRED_URL_SCHEME": "http",
     "TEMPLATES_AUTO_RELOAD": None,
     "TRUSTED_HOSTS": None,
@@ -118,9 +119,15 @@ class Config(dict[str, Any]):
                 self[key] = value
         return True
 
-    def from_prefixed_env(self, prefix: str = "MICROFLASK", *, loads: Callable[[str], Any] = json.loads) -> bool:
+    def from_prefixed_env(self, prefix: str | None = None, *, loads: Callable[[str], Any] = json.loads) -> bool:
         """Take ``PREFIX_KEY`` environment variables, values parsed with ``loads`` when they can be
-        (``"true"`` -> True, ``"5"`` -> 5), else kept as strings. ``PREFIX_A__B`` sets ``config["A"]["B"]``."""
+        (``"true"`` -> True, ``"5"`` -> 5), else kept as strings. ``PREFIX_A__B`` sets ``config["A"]["B"]``.
+
+        With no prefix, ``FLASK_`` variables are read (an app moved from Flask keeps its
+        environment), then ``MICROFLASK_`` ones, which win."""
+        if prefix is None:
+            self.from_prefixed_env("FLASK", loads=loads)
+            prefix = "MICROFLASK"
         prefix = f"{prefix}_"
         for key in sorted(os.environ):
             if not key.startswith(prefix):

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Iterator
 from contextvars import Token
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
+from . import signals as _signals
 from .globals import (
     _cv_context,
     _lookup_request_context,
@@ -91,6 +92,10 @@ class AppContext:
 
     def push(self) -> None:
         """Make this the active context of the current task or thread."""
+        self._activate()
+        _signals.send_sync(_signals.appcontext_pushed, self.app)
+
+    def _activate(self) -> None:
         if "_tokens" not in self.__dict__:
             self._tokens: list[Token[AppContext]] = []
         self._tokens.append(_cv_context.set(self))
@@ -101,6 +106,7 @@ class AppContext:
             self.app.do_teardown_sync(self, exc)
         finally:
             _cv_context.reset(self._tokens.pop())
+        _signals.send_sync(_signals.appcontext_popped, self.app)
 
     async def apop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions, awaiting async ones, and deactivate."""
@@ -108,6 +114,7 @@ class AppContext:
             await self.app.do_teardown(self, exc)
         finally:
             _cv_context.reset(self._tokens.pop())
+        await _signals.send_async(_signals.appcontext_popped, self.app)
 
     def open_session_lazily(self) -> Any:
         """Open the session on first use of ``session`` (interfaces that need no I/O, like the
@@ -130,7 +137,8 @@ class AppContext:
         self.pop(exc)
 
     async def __aenter__(self) -> AppContext:
-        self.push()
+        self._activate()
+        await _signals.send_async(_signals.appcontext_pushed, self.app)
         return self
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
@@ -149,6 +157,10 @@ class RequestContext(AppContext):
         #: Background tasks to start once the response went out (app.add_background_task).
         self.background_jobs: list[Callable[[], Any]] = []
         self.after_request_functions: list[Callable[[Response], Any]] = []
+
+    def match_request(self) -> None:
+        """Flask's hook for matching the URL early (e.g. in ``open_session``): the request is
+        already matched before its context exists, so ``request.endpoint`` is set; a no-op."""
 
 
 def copy_current_request_context(func: F) -> F:

@@ -1,10 +1,11 @@
-"""Small data structures the request exposes: MultiDict (Flask's ``args``/``form``) and Accept."""
+"""Small data structures the request exposes: MultiDict (Flask's ``args``/``form``), Accept,
+HeaderSet (``Vary``, ``Allow``) and UserAgent."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableSet
 from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
@@ -12,7 +13,7 @@ from starlette.datastructures import UploadFile
 from .concurrency import on_event_loop
 from .exceptions import BadRequestKeyError
 
-__all__ = ["Accept", "FileStorage", "MultiDict"]
+__all__ = ["Accept", "FileStorage", "HeaderSet", "MultiDict", "UserAgent", "header_set_property"]
 
 T = TypeVar("T")
 
@@ -127,6 +128,90 @@ class MultiDict(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self._items!r})"
+
+
+class HeaderSet(MutableSet[str]):
+    """A comma-separated header as a set of tokens (``Vary``, ``Allow``), as Werkzeug's: membership
+    ignores case, order is kept, and ``on_update(header_set)`` runs after each change."""
+
+    def __init__(self, header: str | Iterable[str] | None = None, on_update: Callable[[HeaderSet], Any] | None = None):
+        values = header.split(",") if isinstance(header, str) else (header or ())
+        self._items: list[str] = []
+        for value in values:
+            if value.strip() and value.strip().lower() not in self._lowered():
+                self._items.append(value.strip())
+        self.on_update = on_update
+
+    def _lowered(self) -> list[str]:
+        return [item.lower() for item in self._items]
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and value.lower() in self._lowered()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def add(self, value: str) -> None:
+        self.update((value,))
+
+    def discard(self, value: str) -> None:
+        lowered = self._lowered()
+        if value.lower() in lowered:
+            del self._items[lowered.index(value.lower())]
+            if self.on_update is not None:
+                self.on_update(self)
+
+    def update(self, values: Iterable[str]) -> None:
+        """Add several tokens (one ``on_update`` call)."""
+        added = False
+        for value in values:
+            if value not in self:
+                self._items.append(value)
+                added = True
+        if added and self.on_update is not None:
+            self.on_update(self)
+
+    def to_header(self) -> str:
+        """The header value: ``"Accept-Encoding, Cookie"``."""
+        return ", ".join(self._items)
+
+    def __str__(self) -> str:
+        return self.to_header()
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self._items!r})"
+
+
+def header_set_property(name: str, doc: str) -> Any:
+    """A property for a ``headers``-carrying object (a response): the header ``name`` as a
+    :class:`HeaderSet` whose changes are written back (``response.vary.add("Cookie")``)."""
+
+    def get(self: Any) -> HeaderSet:
+        def write_back(values: HeaderSet) -> None:
+            if values:
+                self.headers[name] = values.to_header()
+            elif name in self.headers:
+                del self.headers[name]
+
+        return HeaderSet(self.headers.get(name), on_update=write_back)
+
+    def set(self: Any, value: str | Iterable[str]) -> None:
+        self.headers[name] = value if isinstance(value, str) else HeaderSet(value).to_header()
+
+    return property(get, set, doc=doc)
+
+
+class UserAgent(str):
+    """The ``User-Agent`` header: a ``str`` with Werkzeug's ``.string``."""
+
+    __slots__ = ()
+
+    @property
+    def string(self) -> str:
+        return str(self)
 
 
 class Accept:

@@ -53,7 +53,13 @@ __all__ = [
 ]
 
 
-class HTTPException(Exception):
+class _HTTPError(Exception):
+    """The plain base of :class:`HTTPException`. A class whose only base is a builtin exception
+    cannot be given more bases later; through this one, ``werkzeug_interop`` can add Werkzeug's
+    ``HTTPException`` beside it once the app imports Werkzeug."""
+
+
+class HTTPException(_HTTPError):
     """An error that has an HTTP status code and a default response.
 
     ``HTTPException(description=None, response=None)``: ``description`` replaces
@@ -127,13 +133,29 @@ class BadRequest(HTTPException):
 
 
 class BadRequestKeyError(BadRequest, KeyError):
-    """400 raised by ``request.args["missing"]`` (also a ``KeyError``, as in Flask)."""
+    """400 raised by ``request.args["missing"]`` (also a ``KeyError``, as in Flask).
+
+    The page names the missing key only when ``show_exception`` is set, which the app does
+    under ``DEBUG`` or ``TRAP_BAD_REQUEST_ERRORS``: in production it stays an internal detail.
+    """
+
+    #: Whether the description names the missing key.
+    show_exception = False
 
     def __init__(self, key: Any = None, description: str | None = None) -> None:
-        super().__init__(description)
         self.key = key
-        if key is not None and description is None:
-            self.description = f"{BadRequest.description} KeyError: {key!r}"
+        self._description: str | None = BadRequest.description
+        super().__init__(description)
+
+    @property  # type: ignore[override]
+    def description(self) -> str | None:
+        if self.show_exception and self.key is not None:
+            return f"{self._description} KeyError: {self.key!r}"
+        return self._description
+
+    @description.setter
+    def description(self, value: str | None) -> None:
+        self._description = value
 
     def __str__(self) -> str:  # KeyError's __str__ would print only the key
         return HTTPException.__str__(self)
@@ -338,7 +360,11 @@ class RequestRedirect(HTTPException):
         return {"Location": self.new_url}
 
 
-class BuildError(LookupError):
+class _LookupError(LookupError):
+    """The plain base of :class:`BuildError` (see :class:`_HTTPError` for why)."""
+
+
+class BuildError(_LookupError):
     """``url_for`` could not build a URL for the endpoint with the values given."""
 
     def __init__(

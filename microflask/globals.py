@@ -33,6 +33,8 @@ __all__ = [
 ]
 
 _cv_context: ContextVar[AppContext] = ContextVar("microflask.context")
+#: Flask's name for the same variable (one context holds the app and, in a request, the request).
+_cv_app = _cv_context
 
 
 def _lookup_context() -> AppContext:

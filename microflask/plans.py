@@ -8,6 +8,7 @@ request path then just walks these tuples.
 from __future__ import annotations
 
 import inspect
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -39,6 +40,7 @@ class EndpointPlan:
         "before",
         "endpoint",
         "preprocessors",
+        "request_teardown_count",
         "scopes",
         "teardown",
         "threaded",
@@ -68,25 +70,30 @@ class EndpointPlan:
         self.after = hooks([f for s in inner_first for f in reversed(after.get(s, ()))])
         teardown = [f for s in inner_first for f in reversed(teardown_funcs.get(s, ()))]
         self.teardown = hooks(teardown + list(reversed(app.teardown_appcontext_funcs)))
+        #: How many of ``teardown`` are the request's (the rest are the app context's).
+        self.request_teardown_count = len(teardown)
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async
 
 
-def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[Hook, ...]:
-    """The teardown functions for leaving ``ctx`` (the request ones too if it has a request)."""
+def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], tuple[Hook, ...]]:
+    """The teardown functions for leaving ``ctx``: the request's (none without a request), then
+    the app context's."""
     if ctx.request is None:
-        return hooks(list(reversed(app.teardown_appcontext_funcs)))
+        return (), hooks(list(reversed(app.teardown_appcontext_funcs)))
     rule = ctx.request.url_rule
-    if rule is not None and rule.plan is not None:
-        return rule.plan.teardown  # type: ignore[no-any-return]
-    return EndpointPlan(app, rule.endpoint if rule is not None else None, None).teardown
+    plan = rule.plan if rule is not None and rule.plan is not None else None
+    if plan is None:
+        plan = EndpointPlan(app, rule.endpoint if rule is not None else None, None)
+    split = plan.request_teardown_count
+    return plan.teardown[:split], plan.teardown[split:]
 
 
 class RuleEndpoint:
     """The ASGI app of one rule's Starlette route: dispatches with Starlette's path params."""
 
     def __init__(self, app: AppBase, rule: Rule) -> None:
-        self.app = app
+        self.app = weakref.proxy(app)  # the app holds its routes: no reference cycle back to it
         self.rule = rule
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

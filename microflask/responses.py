@@ -132,8 +132,8 @@ def _to_response(app: MicroFlask, rv: Any) -> StarletteResponse:
             " either returned None or ended without a return statement."
         )
     raise TypeError(
-        f"The view function did not return a valid response: it returned {type(rv).__name__}. Return"
-        " a str, bytes, dict, list, a response, a generator, or a tuple of (body, status, headers)."
+        "The view function did not return a valid response: return a str, bytes, dict, list, a response,"
+        f" a generator, or a tuple of (body, status, headers), but it was a {type(rv).__name__}."
     )
 
 

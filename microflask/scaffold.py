@@ -11,6 +11,7 @@ import functools
 import importlib.util
 import os
 import sys
+import weakref
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import timedelta
@@ -19,6 +20,7 @@ from typing import IO, Any, TypeVar, overload
 from .exceptions import HTTPException, default_exceptions
 from .globals import current_app
 from .helpers import send_from_directory
+from .werkzeug_interop import error_class_key
 
 __all__ = ["Scaffold", "default_instance_path", "get_root_path", "setupmethod"]
 
@@ -126,11 +128,24 @@ class Scaffold:
         self._static_url_path = value.rstrip("/") if value is not None else None
 
     # -- static files ------------------------------------------------------------------
-    async def send_static_file(self, filename: str) -> Any:
-        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it)."""
+    def send_static_file(self, filename: str) -> Any:
+        """The view of the ``static`` endpoint: ``filename`` from ``static_folder`` (404 outside it).
+        Awaitable on the event loop, the response itself in sync code (as ``send_from_directory``)."""
         if self.static_folder is None:
             raise RuntimeError(f"{self.name!r} has no static_folder to send {filename!r} from.")
-        return await send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+        return send_from_directory(self.static_folder, filename, max_age=self.get_send_file_max_age(filename))
+
+    def _static_view(self) -> Callable[..., Any]:
+        """The ``static`` endpoint's view. It holds the app (or blueprint) weakly: a view bound to
+        it would make a reference cycle, and an app dropped by a test would wait for the GC."""
+        owner = weakref.ref(self)
+
+        async def static(filename: str) -> Any:
+            scaffold = owner()
+            assert scaffold is not None
+            return await scaffold.send_static_file(filename)
+
+        return static
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""
@@ -345,10 +360,14 @@ class Scaffold:
         if isinstance(exc_class, BaseException):
             raise TypeError(f"{exc_class!r} is an instance, not a class. Handlers take exception classes.")
         if not (isinstance(exc_class, type) and issubclass(exc_class, Exception)):
+            name = exc_class.__name__ if isinstance(exc_class, type) else repr(exc_class)
             raise ValueError(
-                f"'{exc_class!r}' is not a subclass of Exception. Handlers can only be registered"
+                f"'{name}' is not a subclass of Exception. Handlers can only be registered"
                 " for Exception classes or HTTP error codes."
             )
+        werkzeug_key = error_class_key(exc_class)  # Werkzeug's NotFound stands for ours, and so on
+        if werkzeug_key is not None:
+            return werkzeug_key
         if issubclass(exc_class, HTTPException):
             return exc_class, exc_class.code
         return exc_class, None

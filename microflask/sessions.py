@@ -283,6 +283,7 @@ class SecureCookieSessionInterface(SessionInterface):
                 limit,
             )
         self.set_cookie(app, response, text, self.get_expiration_time(app, session))
+        _vary_cookie(response)
 
 
 async def open_session_before_view(app: MicroFlask, ctx: AppContext) -> None:

@@ -1,20 +1,25 @@
-"""Test clients (sync and async), the CLI runner, and ``test_request_context``; Flask's names
-(``FlaskClient``, ``FlaskCliRunner``) for the same classes.
+"""Test clients (sync and async), the CLI runner, and the test requests (:class:`EnvironBuilder`,
+``test_request_context``); Flask's names (``FlaskClient``, ``FlaskCliRunner``) for the same classes.
 
-Both clients use the ``httpx2`` transport (Starlette's test client prefers it; plain
-``httpx`` makes it warn), keep cookies between requests, run the app's lifespan on enter
-and exit, and return responses with Flask's names (``data``, ``json``, ``get_json()``).
+A request is described as Flask describes it (an :class:`EnvironBuilder` and its environ), then
+sent through the ``httpx2`` transport (Starlette's test client prefers it; plain ``httpx`` makes
+it warn), which runs the app in-process. The clients keep cookies between requests, run the
+app's lifespan on enter and exit, follow redirects when asked, re-raise what the app raises, and
+return :class:`~microflask.testresponse.TestResponse` objects (``data``, ``get_json()``, ...).
 """
 
 from __future__ import annotations
 
-import json as _json
-import os
+import functools
+import importlib.metadata
+import itertools
 from collections.abc import AsyncIterator, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
+from io import BytesIO
 from types import SimpleNamespace, TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import httpx2
 from starlette.testclient import TestClient as StarletteTestClient
@@ -22,9 +27,16 @@ from starlette.testclient import TestClient as StarletteTestClient
 from .cli import CliRunner
 from .concurrency import finish_without_loop
 from .ctx import RequestContext, _cv_context
-from .fakerequest import BASE_URL, make_test_request_context  # re-exported: it lives apart (no httpx2)
-from .httputil import is_json_mimetype
+from .fakerequest import (  # re-exported: they live apart (no httpx2)
+    BASE_URL,
+    EnvironBuilder,
+    environ_body,
+    environ_headers,
+    form_pairs,
+    make_test_request_context,
+)
 from .lifespan import LifespanDriver
+from .testresponse import TestResponse, as_test_response
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -34,6 +46,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AsyncTestClient",
     "CliRunner",
+    "EnvironBuilder",
     "FlaskCliRunner",
     "FlaskClient",
     "TestClient",
@@ -41,127 +54,84 @@ __all__ = [
     "make_test_request_context",
 ]
 
-# Re-exported: it lives apart so that app.test_request_context() needs no test-client dependency.
-
-
 _SESSION_IO = "This session interface does I/O: use the async client's session_transaction()."
+_NO_COOKIES = "Cookies are disabled. Create a client with 'use_cookies=True'."
+# The request header that ties a request on the wire to the environ it was built from (the
+# transport knows nothing of REMOTE_ADDR or SCRIPT_NAME); the client's ASGI wrapper removes it.
+_ENVIRON_KEY = "x-microflask-test-environ"
+_ENVIRON_KEY_BYTES = _ENVIRON_KEY.encode()
+# httpx arguments the environ cannot carry: given to httpx as they are.
+_HTTPX_ONLY = ("cookies", "timeout", "extensions")
+_STREAMED = "content"  # a body given as an (async) iterator: httpx streams it
 
 
-class TestResponse(httpx2.Response):
-    """An httpx response with Flask's test-response names."""
-
-    __test__ = False  # not a pytest test class
-
-    @property
-    def data(self) -> bytes:
-        """The body as bytes (httpx's ``content``)."""
-        return self.content
-
-    @property
-    def status(self) -> str:
-        """``"200 OK"``."""
-        return f"{self.status_code} {self.reason_phrase.upper()}"
-
-    @property
-    def mimetype(self) -> str:
-        return self.headers.get("content-type", "").split(";")[0].strip().lower()
-
-    @property
-    def content_type(self) -> str | None:
-        return self.headers.get("content-type")
-
-    @property
-    def location(self) -> str | None:
-        return self.headers.get("location")
-
-    def get_data(self, as_text: bool = False) -> bytes | str:
-        """The body (``str`` with ``as_text``), as Flask's test response."""
-        return self.text if as_text else self.content
-
-    @property
-    def is_json(self) -> bool:
-        return is_json_mimetype(self.mimetype)
-
-    def get_json(self, force: bool = False, silent: bool = False) -> Any:
-        """The body parsed as JSON; None when it is not JSON and ``silent`` (raises otherwise)."""
-        if not (force or self.is_json):
-            if silent:
-                return None
-            raise ValueError(f"The response is not JSON (Content-Type: {self.headers.get('content-type')!r}).")
+@functools.cache
+def default_user_agent() -> str:
+    """The client's ``User-Agent``: Flask's test client's (``Werkzeug/<version>``) when Werkzeug is
+    installed, so tests written for Flask see the same value; ``microflask/<version>`` otherwise."""
+    for name, label in (("werkzeug", "Werkzeug"), ("microflask", "microflask")):
         try:
-            return _json.loads(self.content)
-        except ValueError:
-            if silent:
-                return None
-            raise
-
-    @property  # type: ignore[override]
-    def json(self) -> Any:
-        """The body parsed as JSON (a property, as Flask's test response)."""
-        return self.get_json()
+            return f"{label}/{importlib.metadata.version(name)}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return "microflask"
 
 
-def _flask_arguments(kwargs: dict[str, Any]) -> dict[str, Any]:
-    """Flask's request arguments in httpx terms: raw bytes or text in ``data`` is the body,
-    ``query_string`` is ``params``."""
-    data = kwargs.get("data")
-    if isinstance(data, bytes | str) and kwargs.get("content") is None:
-        kwargs["content"] = kwargs.pop("data")
-    elif isinstance(data, Mapping) and any(_is_upload(v) for v in data.values()):
-        # Flask's uploads: data={"file": (BytesIO(b"..."), "name.txt")} is a multipart file part.
-        kwargs["data"] = {k: v for k, v in data.items() if not _is_upload(v)}
-        kwargs["files"] = {k: _upload(v) for k, v in data.items() if _is_upload(v)}
-    content_type = kwargs.pop("content_type", None)
-    if content_type is not None:
-        kwargs["headers"] = {**dict(kwargs.get("headers") or {}), "content-type": content_type}
-    if "query_string" in kwargs:
-        query = kwargs.pop("query_string")
-        kwargs["params"] = query.decode("latin-1") if isinstance(query, bytes) else query
+def _httpx_file(value: Any) -> Any:
+    """httpx's ``(filename, file[, content_type])`` (or a bare file or bytes) as Flask's
+    ``(file, filename[, content_type])``."""
+    if isinstance(value, tuple):
+        filename, file, *rest = value
+        content_type = rest[0] if rest else None
+    else:
+        filename, file, content_type = None, value, None
+    if isinstance(file, str | bytes):
+        file = BytesIO(file.encode() if isinstance(file, str) else file)
+    return (file, filename, content_type)
+
+
+def _builder_arguments(kwargs: dict[str, Any], path: str) -> dict[str, Any]:
+    """httpx's request arguments in :class:`EnvironBuilder` terms: ``content`` is the body,
+    ``files`` are uploads next to ``data``'s fields, ``params`` join the query string."""
+    content = kwargs.pop("content", None)
+    if content is not None:
+        kwargs["data"] = content
+    files = kwargs.pop("files", None)
+    if files:
+        uploads = [(name, _httpx_file(value)) for name, value in form_pairs(files)]
+        kwargs["data"] = [*form_pairs(kwargs.get("data")), *uploads]
+    params = kwargs.pop("params", None)
+    if params:
+        encoded = params if isinstance(params, str) else urlencode(form_pairs(params), doseq=True)
+        given = kwargs.get("query_string")
+        if given is None:
+            given = urlsplit(path).query
+        elif not isinstance(given, str | bytes):
+            given = urlencode(form_pairs(given), doseq=True)
+        given = given.decode("latin-1") if isinstance(given, bytes) else given
+        kwargs["query_string"] = f"{given}&{encoded}" if given else encoded
     return kwargs
-
-
-def _verb(method: str) -> Any:
-    def call(self: Any, url: Any, **kwargs: Any) -> Any:
-        return self.request(method, url, **kwargs)
-
-    call.__name__ = method.lower()
-    call.__doc__ = f"Send a {method} request (httpx's arguments, plus Flask's data= and query_string=)."
-    return call
-
-
-def _async_verb(method: str) -> Any:
-    async def call(self: Any, url: Any, **kwargs: Any) -> Any:
-        return await self.request(method, url, **kwargs)
-
-    call.__name__ = method.lower()
-    call.__doc__ = f"Send a {method} request (httpx's arguments, plus Flask's data= and query_string=)."
-    return call
-
-
-def _is_upload(value: Any) -> bool:
-    return hasattr(value, "read") or (isinstance(value, tuple) and bool(value) and hasattr(value[0], "read"))
-
-
-def _upload(value: Any) -> tuple[Any, ...]:
-    """Flask's ``(file, filename[, content_type])`` (or a bare file) as httpx's ``(filename, file, type)``."""
-    if not isinstance(value, tuple):
-        return (os.path.basename(getattr(value, "name", "") or "file"), value)
-    file, filename, *content_type = value
-    return (filename, file, *content_type)
 
 
 class _CookieMethods:
     """Flask's cookie helpers on the test clients: ``set_cookie``, ``get_cookie``, ``delete_cookie``."""
 
     cookies: Any
+    use_cookies: bool
+
+    def _check_cookies(self) -> None:
+        if not self.use_cookies:
+            raise TypeError(_NO_COOKIES)
 
     def set_cookie(self, key: str, value: str = "", **_: Any) -> None:
         """Set a cookie the client sends with its next requests."""
+        self._check_cookies()
         self.cookies.delete(key)
         self.cookies.set(key, value)
 
-    def get_cookie(self, key: str) -> Any:
+    def get_cookie(self, key: str, **_: Any) -> Any:
         """The cookie ``key`` the client holds (with ``.key``, ``.value``, ``.domain``, ``.path``), or None."""
+        self._check_cookies()
         for cookie in self.cookies.jar:
             if cookie.name == key:
                 return SimpleNamespace(key=cookie.name, value=cookie.value, domain=cookie.domain, path=cookie.path)
@@ -169,6 +139,7 @@ class _CookieMethods:
 
     def delete_cookie(self, key: str, **_: Any) -> None:
         """Forget the cookie ``key``."""
+        self._check_cookies()
         self.cookies.delete(key)
 
 
@@ -222,12 +193,133 @@ def _cookie_header(client: httpx2.Client | httpx2.AsyncClient) -> dict[str, str]
     return {"cookie": cookies} if cookies else {}
 
 
-def _as_test_response(response: httpx2.Response) -> TestResponse:
-    response.__class__ = TestResponse
-    return response  # type: ignore[return-value]
+class _FlaskRequests:
+    """What both clients share: Flask's request arguments turned into an environ, then into an
+    httpx request; the environ's parts the transport cannot carry (``REMOTE_ADDR``,
+    ``SCRIPT_NAME``, ``wsgi.errors``) put into the ASGI scope by the client's wrapper."""
+
+    application: MicroFlask
+    use_cookies: bool
+    cookies: Any
+    _explicit_base_url: str | None
+    build_request: Any
+
+    def _init_requests(self, app: MicroFlask, use_cookies: bool, base_url: str | None) -> None:
+        self.application = app
+        self.use_cookies = use_cookies
+        self._explicit_base_url = base_url
+        #: The environ every request starts from (Werkzeug's): ``REMOTE_ADDR``, ``HTTP_USER_AGENT``...
+        self.environ_base: dict[str, Any] = {"REMOTE_ADDR": "127.0.0.1", "HTTP_USER_AGENT": default_user_agent()}
+        self._environs: dict[str, dict[str, Any]] = {}
+        self._environ_ids = itertools.count(1)
+
+    def _build(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[httpx2.Request, str]:
+        """The httpx request for ``open()``'s arguments, and the key of its environ."""
+        httpx_kwargs = {key: kwargs.pop(key) for key in _HTTPX_ONLY if key in kwargs}
+        if kwargs.get(_STREAMED) is not None and not isinstance(kwargs[_STREAMED], str | bytes):
+            httpx_kwargs[_STREAMED] = kwargs.pop(_STREAMED)
+        if args and isinstance(args[0], EnvironBuilder):
+            environ = {**self.environ_base, **args[0].get_environ()}
+        elif args and isinstance(args[0], Mapping):
+            environ = {**self.environ_base, **args[0]}
+        else:
+            path = str(args[0] if args else kwargs.pop("path", "/"))  # str() for an httpx URL
+            if (
+                len(args) < 2
+                and kwargs.get("base_url") is None
+                and self._explicit_base_url is not None
+                and not (kwargs.get("subdomain") or kwargs.get("url_scheme") or "://" in str(path))
+            ):
+                kwargs["base_url"] = self._explicit_base_url
+            kwargs["environ_base"] = {**self.environ_base, **(kwargs.get("environ_base") or {})}
+            builder = EnvironBuilder(self.application, path, *args[1:], **_builder_arguments(kwargs, path))
+            try:
+                environ = builder.get_environ()
+            finally:
+                builder.close()
+        return self._request_from_environ(environ, httpx_kwargs)
+
+    def _request_from_environ(
+        self, environ: dict[str, Any], httpx_kwargs: dict[str, Any]
+    ) -> tuple[httpx2.Request, str]:
+        headers = environ_headers(environ)
+        host = next(value for key, value in headers if key == "host")
+        path = environ.get("SCRIPT_NAME", "").rstrip("/") + (environ.get("PATH_INFO") or "/")
+        uri = urlsplit(environ.get("REQUEST_URI") or "").path
+        target = uri if uri and unquote(uri) == path else quote(path, safe="/:@!$&'()*+,;=~")
+        query = environ.get("QUERY_STRING")
+        url = f"{environ.get('wsgi.url_scheme', 'http')}://{host}{target}" + (f"?{query}" if query else "")
+        key = str(next(self._environ_ids))
+        self._environs[key] = environ
+        headers.append((_ENVIRON_KEY, key))
+        if not self.use_cookies:
+            self.cookies.clear()
+        httpx_kwargs.setdefault("content", environ_body(environ))
+        request = self.build_request(environ.get("REQUEST_METHOD", "GET"), url, headers=headers, **httpx_kwargs)
+        request.test_environ = environ
+        return request, key
+
+    def _done(self, key: str) -> None:
+        self._environs.pop(key, None)
+        if not self.use_cookies:
+            self.cookies.clear()
+
+    def _apply_environ(self, scope: Scope) -> Scope:
+        """The scope as the request's environ describes it (see :meth:`_request_from_environ`)."""
+        environ: Mapping[str, Any] = self.environ_base
+        headers = scope.get("headers") or []
+        for index, (name, value) in enumerate(headers):
+            if name == _ENVIRON_KEY_BYTES:
+                environ = self._environs.get(value.decode("latin-1"), environ)
+                headers = [*headers[:index], *headers[index + 1 :]]
+                break
+        scope = {**scope, "headers": headers}
+        remote = environ.get("REMOTE_ADDR")
+        scope["client"] = (remote, int(environ.get("REMOTE_PORT") or 0)) if remote else None
+        root = (environ.get("SCRIPT_NAME") or "").rstrip("/")
+        if root and (scope["path"] == root or scope["path"].startswith(root + "/")):
+            scope["root_path"] = root
+        if "wsgi.errors" in environ:
+            scope["wsgi.errors"] = environ["wsgi.errors"]
+        return scope
+
+    def _session_context(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RequestContext:
+        if not self.use_cookies:
+            raise TypeError(_NO_COOKIES)
+        headers = {**_cookie_header(self), **dict(kwargs.pop("headers", None) or {})}  # type: ignore[arg-type]
+        return self.application.test_request_context(*args, headers=headers, **kwargs)
 
 
-class TestClient(_CookieMethods, StarletteTestClient):
+class _CarriedError(Exception):
+    """A ``KeyboardInterrupt`` or ``SystemExit`` the app raised, carried out of the event loop
+    (raised as they are, they would stop the loop) to be raised again in the test."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(repr(error))
+        self.error = error
+
+
+async def _call_app(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    try:
+        await app(scope, receive, send)
+    except (KeyboardInterrupt, SystemExit) as e:
+        raise _CarriedError(e) from None
+
+
+def _verb(method: str) -> Any:
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        kwargs["method"] = method
+        return self.open(*args, **kwargs)
+
+    call.__name__ = method.lower()
+    call.__doc__ = (
+        f"Send a {method} request: ``open(path='/', base_url=None, ..., method={method!r})`` "
+        "(Flask's arguments, and httpx's ``content=``, ``files=``, ``params=``)."
+    )
+    return call
+
+
+class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
     """The sync test client: ``with app.test_client() as client: r = client.get("/")``.
 
     Entering runs the lifespan (``before_serving``); leaving runs ``after_serving``.
@@ -237,21 +329,49 @@ class TestClient(_CookieMethods, StarletteTestClient):
     __test__ = False
 
     def __init__(
-        self, app: MicroFlask, base_url: str = BASE_URL, follow_redirects: bool = False, **kwargs: Any
+        self,
+        app: MicroFlask,
+        response_wrapper: Any = None,
+        use_cookies: bool = True,
+        allow_subdomain_redirects: bool = False,
+        *,
+        base_url: str | None = None,
+        follow_redirects: bool = False,
+        **kwargs: Any,
     ) -> None:
+        self._init_requests(app, use_cookies, base_url)
         kwargs.setdefault("raise_server_exceptions", True)
-        super().__init__(app, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
-        self.application = app
+        kwargs.setdefault("headers", {"user-agent": default_user_agent()})
+        super().__init__(self._asgi, base_url=base_url or BASE_URL, follow_redirects=follow_redirects, **kwargs)
+        self.app = app  # the transport calls the wrapper; the lifespan goes to the app itself
         self._kept = _KeptContext(app)
 
-    def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return _as_test_response(super().send(request, **kwargs))
+    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] in ("http", "websocket"):
+            scope = self._apply_environ(scope)
+        await _call_app(self.application, scope, receive, send)
 
-    def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+    def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        return as_test_response(super().send(request, **kwargs))
+
+    def open(self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any) -> Any:
+        """Send a request: ``open(path="/", base_url=None, method="GET", ...)`` takes
+        :class:`EnvironBuilder`'s arguments, or an ``EnvironBuilder``, or an environ dict."""
+        request, key = self._build(args, kwargs)
         self._kept.release()
-        response = super().request(method, url, **_flask_arguments(kwargs))
+        try:
+            follow = self.follow_redirects if follow_redirects is None else follow_redirects
+            response = self.send(request, follow_redirects=follow)
+        except _CarriedError as e:
+            raise e.error from None
+        finally:
+            self._done(key)
         self._kept.push()
-        return response  # type: ignore[return-value]
+        return response
+
+    def request(self, method: str, url: Any = "/", **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        """httpx's ``request(method, url, ...)``: the same as ``open(url, method=method, ...)``."""
+        return self.open(str(url), method=method, **kwargs)  # type: ignore[no-any-return]
 
     def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> Any:
         """Open a websocket to the app at the client's host (so the client's cookies go along)."""
@@ -267,6 +387,7 @@ class TestClient(_CookieMethods, StarletteTestClient):
     delete = _verb("DELETE")
     head = _verb("HEAD")
     options = _verb("OPTIONS")
+    trace = _verb("TRACE")
 
     def __enter__(self) -> TestClient:
         super().__enter__()
@@ -278,25 +399,29 @@ class TestClient(_CookieMethods, StarletteTestClient):
         super().__exit__(*exc_info)
 
     @contextmanager
-    def session_transaction(self, path: str = "/", **kwargs: Any) -> Iterator[Any]:
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
         """Open the session the client's cookies carry, to read or change it before a request:
-        ``with client.session_transaction() as session: session["user_id"] = 1``."""
+        ``with client.session_transaction() as session: session["user_id"] = 1``. Takes
+        ``test_request_context``'s arguments; the request context is active only while the
+        session is opened and saved."""
         app = self.application
         interface = app.session_interface
-        ctx = app.test_request_context(path, headers=_cookie_header(self), **kwargs)
+        ctx = self._session_context(args, kwargs)
+        assert ctx.request is not None
         with ctx:
-            assert ctx.request is not None
             session = finish_without_loop(interface.open_session(app, ctx.request), _SESSION_IO)
-            if session is None:
-                raise RuntimeError("The session interface did not open a session (is SECRET_KEY set?).")
-            yield session
-            response = app.response_class()
-            if not interface.is_null_session(session):
-                finish_without_loop(interface.save_session(app, session, response), _SESSION_IO)
+        if session is None:
+            raise RuntimeError("Session backend did not open a session (is SECRET_KEY set?).")
+        yield session
+        response = app.response_class()
+        if interface.is_null_session(session):
+            return
+        with ctx:
+            finish_without_loop(interface.save_session(app, session, response), _SESSION_IO)
         _session_cookie_jar_update(self, response)
 
 
-class AsyncTestClient(_CookieMethods, httpx2.AsyncClient):
+class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
     """The async test client: ``async with app.async_test_client() as client: await client.get("/")``.
 
     Entering runs the lifespan; leaving shuts it down. Cookies persist across requests.
@@ -305,52 +430,81 @@ class AsyncTestClient(_CookieMethods, httpx2.AsyncClient):
     __test__ = False
 
     def __init__(
-        self, app: MicroFlask, base_url: str = BASE_URL, follow_redirects: bool = False, **kwargs: Any
+        self,
+        app: MicroFlask,
+        response_wrapper: Any = None,
+        use_cookies: bool = True,
+        allow_subdomain_redirects: bool = False,
+        *,
+        base_url: str | None = None,
+        follow_redirects: bool = False,
+        **kwargs: Any,
     ) -> None:
-        self.application = app
+        self._init_requests(app, use_cookies, base_url)
         self._kept = _KeptContext(app)
         self._lifespan_state: dict[str, Any] = {}
         self._lifespan = LifespanDriver(app, self._lifespan_state)
         transport = httpx2.ASGITransport(app=self._with_state, client=("127.0.0.1", 50000))
-        super().__init__(transport=transport, base_url=base_url, follow_redirects=follow_redirects, **kwargs)
+        kwargs.setdefault("headers", {"user-agent": default_user_agent()})
+        super().__init__(
+            transport=transport, base_url=base_url or BASE_URL, follow_redirects=follow_redirects, **kwargs
+        )
 
     async def _with_state(self, scope: Scope, receive: Receive, send: Send) -> None:
+        scope = self._apply_environ(scope)
         scope["state"] = dict(self._lifespan_state)
-        await self.application(scope, receive, send)
+        await _call_app(self.application, scope, receive, send)
 
-    async def request(self, method: str, url: Any, **kwargs: Any) -> TestResponse:  # type: ignore[override]
+    async def open(
+        self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any
+    ) -> Any:
+        """``await client.open(...)``: see :meth:`TestClient.open`."""
+        request, key = self._build(args, kwargs)
         self._kept.release()
-        response = await super().request(method, url, **_flask_arguments(kwargs))
+        try:
+            follow = self.follow_redirects if follow_redirects is None else follow_redirects
+            response = await self.send(request, follow_redirects=follow)
+        except _CarriedError as e:
+            raise e.error from None
+        finally:
+            self._done(key)
         self._kept.push()
-        return response  # type: ignore[return-value]
+        return response
+
+    async def request(self, method: str, url: Any = "/", **kwargs: Any) -> TestResponse:  # type: ignore[override]
+        """httpx's ``request(method, url, ...)``: the same as ``await open(url, method=method, ...)``."""
+        return await self.open(str(url), method=method, **kwargs)  # type: ignore[no-any-return]
 
     @asynccontextmanager
-    async def session_transaction(self, path: str = "/", **kwargs: Any) -> AsyncIterator[Any]:
+    async def session_transaction(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         """``async with client.session_transaction() as session:``: see :meth:`TestClient.session_transaction`."""
         app = self.application
         interface = app.session_interface
-        ctx = app.test_request_context(path, headers=_cookie_header(self), **kwargs)
+        ctx = self._session_context(args, kwargs)
+        assert ctx.request is not None
         async with ctx:
-            assert ctx.request is not None
             session = await interface.open_session(app, ctx.request)
-            if session is None:
-                raise RuntimeError("The session interface did not open a session (is SECRET_KEY set?).")
-            yield session
-            response = app.response_class()
-            if not interface.is_null_session(session):
-                await interface.save_session(app, session, response)
+        if session is None:
+            raise RuntimeError("Session backend did not open a session (is SECRET_KEY set?).")
+        yield session
+        response = app.response_class()
+        if interface.is_null_session(session):
+            return
+        async with ctx:
+            await interface.save_session(app, session, response)
         _session_cookie_jar_update(self, response)
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return _as_test_response(await super().send(request, **kwargs))
+        return as_test_response(await super().send(request, **kwargs))
 
-    get = _async_verb("GET")
-    post = _async_verb("POST")
-    put = _async_verb("PUT")
-    patch = _async_verb("PATCH")
-    delete = _async_verb("DELETE")
-    head = _async_verb("HEAD")
-    options = _async_verb("OPTIONS")
+    get = _verb("GET")
+    post = _verb("POST")
+    put = _verb("PUT")
+    patch = _verb("PATCH")
+    delete = _verb("DELETE")
+    head = _verb("HEAD")
+    options = _verb("OPTIONS")
+    trace = _verb("TRACE")
 
     async def __aenter__(self) -> AsyncTestClient:
         await super().__aenter__()

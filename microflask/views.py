@@ -49,7 +49,8 @@ class View:
         if cls.init_every_request:
 
             def instance() -> View:
-                return cls(*class_args, **class_kwargs)
+                # view.view_class, not cls: replacing it on the view function takes effect (as Flask).
+                return view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined,no-any-return]
 
         else:
             shared = cls(*class_args, **class_kwargs)

@@ -8,12 +8,11 @@ the thread hands the read to the event loop and waits for it.
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import AsyncGenerator, Callable, Coroutine, Mapping
 from datetime import datetime, timedelta
-from functools import cached_property
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, TypeVar
-from urllib.parse import parse_qsl, quote
 
 import anyio
 import anyio.from_thread
@@ -23,7 +22,9 @@ from starlette.requests import Request as StarletteRequest
 from starlette.responses import Response as StarletteResponse
 
 from .concurrency import finish_without_loop, on_event_loop
-from .datastructures import Accept, FileStorage, MultiDict
+from .config import DEFAULT_CONFIG
+from .connection import ConnectionAttributes
+from .datastructures import FileStorage, MultiDict, header_set_property
 from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
 from .globals import current_context
 from .httputil import (
@@ -32,12 +33,11 @@ from .httputil import (
     dump_cookie,
     is_json_mimetype,
     parse_options_header,
-    route_path,
     status_code,
 )
 
 if TYPE_CHECKING:
-    from .routing import Rule
+    pass
 
 __all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response"]
 
@@ -64,127 +64,10 @@ class _ConfigLimit:
         if override is not None:
             return override
         ctx = current_context()
-        return ctx.app.config[self.key] if ctx is not None else None
+        return ctx.app.config[self.key] if ctx is not None else DEFAULT_CONFIG[self.key]
 
     def __set__(self, request: Any, value: int | None) -> None:
         request.__dict__[self.name] = value
-
-
-class ConnectionAttributes:
-    """Flask's sync attributes of an HTTP request or a websocket, read from the ASGI scope."""
-
-    scope: Any
-    headers: Any
-    #: Set by routing: the matched rule, and the values its converters produced.
-    url_rule: Rule | None = None
-    view_args: dict[str, Any] | None = None
-
-    @cached_property
-    def args(self) -> MultiDict:
-        """The query string as a :class:`MultiDict` (first value wins; ``getlist`` for all)."""
-        query = self.scope.get("query_string", b"")
-        if not query:
-            return MultiDict()
-        return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
-
-    @cached_property
-    def path(self) -> str:
-        """The path below the app's root path, e.g. ``/users/1`` (Flask's ``PATH_INFO``)."""
-        return route_path(self.scope)
-
-    @property
-    def root_path(self) -> str:
-        """The prefix the app is mounted under (``SCRIPT_NAME`` in WSGI terms)."""
-        return str(self.scope.get("root_path", "")).rstrip("/")
-
-    script_root = root_path
-
-    @property
-    def query_string(self) -> bytes:
-        return bytes(self.scope.get("query_string", b""))
-
-    @property
-    def full_path(self) -> str:
-        """Path and query string, always with the ``?`` as Flask."""
-        return f"{self.path}?{self.query_string.decode('latin-1')}"
-
-    @property
-    def scheme(self) -> str:
-        return str(self.scope.get("scheme", "http"))
-
-    @property
-    def is_secure(self) -> bool:
-        return self.scheme in ("https", "wss")
-
-    @property
-    def host(self) -> str:
-        """The ``Host`` header (with port if given), or the server address."""
-        host = self.headers.get("host")
-        if host:
-            return host
-        server = self.scope.get("server")
-        if not server:
-            return ""
-        name, port = server
-        default = 443 if self.is_secure else 80
-        return name if port in (None, default) else f"{name}:{port}"
-
-    @property
-    def host_url(self) -> str:
-        return f"{self.scheme}://{self.host}/"
-
-    @property
-    def url_root(self) -> str:
-        """Scheme, host and root path, ending in ``/``."""
-        return f"{self.scheme}://{self.host}{self.root_path}/"
-
-    @property
-    def base_url(self) -> str:  # type: ignore[override]
-        """The URL without the query string (Flask's meaning, not Starlette's app root)."""
-        path = quote(self.root_path + self.path, safe="/%:@!$&'()*+,;=~")
-        return f"{self.scheme}://{self.host}{path}"
-
-    @property
-    def remote_addr(self) -> str | None:
-        client = self.scope.get("client")
-        return client[0] if client else None
-
-    @property
-    def endpoint(self) -> str | None:
-        return self.url_rule.endpoint if self.url_rule is not None else None
-
-    @property
-    def blueprint(self) -> str | None:
-        """The name of the blueprint of the matched endpoint (dotted when nested)."""
-        endpoint = self.endpoint
-        if endpoint and "." in endpoint:
-            return endpoint.rpartition(".")[0]
-        return None
-
-    @property
-    def blueprints(self) -> list[str]:
-        """The current blueprint and its parents, innermost first."""
-        name = self.blueprint
-        if name is None:
-            return []
-        parts = name.split(".")
-        return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
-
-    @cached_property
-    def accept_mimetypes(self) -> Accept:
-        return Accept(self.headers.get("accept"))
-
-    @property
-    def user_agent(self) -> str:
-        return self.headers.get("user-agent", "")
-
-    @property
-    def referrer(self) -> str | None:
-        return self.headers.get("referer")
-
-    @property
-    def origin(self) -> str | None:
-        return self.headers.get("origin")
 
 
 class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
@@ -563,6 +446,8 @@ class Response(StarletteResponse):
         self.headers["content-length"] = str(len(self.body))
 
     data = property(get_data, set_data)
+    vary = header_set_property("Vary", "The ``Vary`` names, a set: ``response.vary.add('Cookie')``.")
+    allow = header_set_property("Allow", "The ``Allow`` methods, a set (written back on change).")
 
     def set_cookie(  # type: ignore[override]
         self,
@@ -577,11 +462,24 @@ class Response(StarletteResponse):
         samesite: str | None = "Lax",
         partitioned: bool = False,
     ) -> None:
-        """Add a ``Set-Cookie`` header (``SameSite=Lax`` unless told otherwise)."""
-        self.headers.append(
-            "set-cookie",
-            dump_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite, partitioned),
-        )
+        """Add a ``Set-Cookie`` header (``SameSite=Lax`` unless told otherwise). A cookie larger
+        than :attr:`max_cookie_size` is still set, with a warning: browsers may ignore it."""
+        header = dump_cookie(key, value, max_age, expires, path, domain, secure, httponly, samesite, partitioned)
+        limit = self.max_cookie_size
+        if limit and len(header) > limit:
+            warnings.warn(
+                f"The {key!r} cookie is too large: the value was {len(value)} bytes and the header"
+                f" {len(header)} bytes, over the limit of {limit} bytes (MAX_COOKIE_SIZE). Browsers may"
+                " silently ignore cookies larger than this.",
+                stacklevel=2,
+            )
+        self.headers.append("set-cookie", header)
+
+    @property
+    def max_cookie_size(self) -> int:
+        """``MAX_COOKIE_SIZE`` of the current app (Werkzeug's 4093 outside an app context); 0: no check."""
+        ctx = current_context()
+        return int(ctx.app.config["MAX_COOKIE_SIZE"] if ctx is not None else DEFAULT_CONFIG["MAX_COOKIE_SIZE"])
 
     def delete_cookie(  # type: ignore[override]
         self,

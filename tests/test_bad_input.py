@@ -508,7 +508,13 @@ CASES: list[Case] = [
         400,
         SERVER_400,
     ),
-    case("query-missing-key-is-400", http("GET", "/redirect"), 400, says("Bad Request", "KeyError")),
+    # The missing key is an internal detail: named only under DEBUG (as Flask), not to clients in production.
+    case(
+        "query-missing-key-is-400",
+        http("GET", "/redirect"),
+        400,
+        lambda r: "Bad Request" in r.text and "KeyError" not in r.text,
+    ),
     # Methods
     case("method-unknown", http("FOO", "/"), 400, SERVER_400),
     case("method-invalid-characters", http("G@T", "/"), 400, SERVER_400),

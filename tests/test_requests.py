@@ -44,7 +44,7 @@ def test_method_path_full_path_url_base_url() -> None:
             "base_url": "http://localhost/items/box",
             "host": "localhost",
             "scheme": "http",
-            "remote_addr": "testclient",
+            "remote_addr": "127.0.0.1",
         }
         assert client.post("/items/box").json["method"] == "POST"
 

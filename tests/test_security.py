@@ -392,7 +392,7 @@ def test_the_500_is_logged_with_its_traceback_for_the_operator(caplog: pytest.Lo
 def test_debug_mode_does_show_the_traceback() -> None:
     """The contrast: with DEBUG on (development only) the 500 page shows what went wrong; this is
     why DEBUG must never be on in production."""
-    with leaky_app(debug=True).test_client() as client:
+    with leaky_app(debug=True).test_client(raise_server_exceptions=False) as client:
         response = client.get("/crash")
     assert response.status_code == 500
     assert "Traceback" in response.text and DATABASE_PASSWORD in response.text

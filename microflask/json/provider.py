@@ -15,6 +15,7 @@ import decimal
 import functools
 import json as _json
 import uuid
+import weakref
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from email.utils import format_datetime, formatdate
@@ -56,7 +57,7 @@ class JSONProvider:
     mimetype = "application/json"
 
     def __init__(self, app: AppBase) -> None:
-        self._app = app
+        self._app = weakref.proxy(app)  # the app holds its provider: no reference cycle back to it
 
     def dumps(self, obj: Any, **kwargs: Any) -> str:
         """Serialise ``obj`` to a JSON string."""

@@ -174,8 +174,7 @@ class MicroFlask(AppBase):
         self._refresh_sessions = bool(
             self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
         )
-        self.url_map._index(False)
-        self.url_map._index(True)
+        self._match_http = self.request_matcher()
         entry: ASGIApp = self._asgi
         if self.config["TRUSTED_HOSTS"]:  # checked only when configured: no cost otherwise
             entry = functools.partial(self._check_host, tuple(self.config["TRUSTED_HOSTS"]))
@@ -202,7 +201,7 @@ class MicroFlask(AppBase):
             scope["app"] = self
             path = route_path(scope) if scope.get("root_path") else scope["path"]
             try:
-                rule, values = self.url_map.match(path, scope["method"], scope.get("query_string", b""))
+                rule, values = self._match_http(path, scope)
             except _ROUTING_ERRORS as e:
                 mounted = self.mounts.find(scope, path) if isinstance(e, NotFound) else None
                 if mounted is not None:
@@ -218,7 +217,7 @@ class MicroFlask(AppBase):
 
             path = route_path(scope)
             try:
-                rule, values = self.url_map.match(path, "GET", websocket=True)
+                rule, values = self.url_map.match(path, "GET", websocket=True, domain=self.request_domain(scope))
             except HTTPException:  # not ours: a mounted app's, or refused
                 mounted = self.mounts.find(scope, path)
                 if mounted is not None:
@@ -317,7 +316,7 @@ class MicroFlask(AppBase):
                     break
             if rv is None:
                 if request.routing_exception is not None:
-                    raise request.routing_exception
+                    self.raise_routing_exception(request)
                 rv = await self._call_view(ctx, plan, request)
         except Exception as e:
             rv = await self._handle_user_exception(ctx, plan, e)
@@ -487,7 +486,7 @@ class MicroFlask(AppBase):
             if not self.debug:
                 raise e
             return _responses.error_response(self, InternalServerError(original_exception=e)), True
-        self.log_exception(e)
+        self.log_unhandled(e)
         server_error = InternalServerError(original_exception=e)
         response: Any = None
         try:
@@ -504,13 +503,22 @@ class MicroFlask(AppBase):
             self.logger.exception("An after_request function failed on the 500 response")
             return response, False
 
-    def log_exception(self, e: BaseException) -> None:
-        """Log an unhandled error with its traceback on ``app.logger``."""
-        ctx = current_context()
+    def log_exception(self, ctx: AppContext | None, exc_info: Any) -> None:
+        """Log an unhandled error with its traceback on ``app.logger`` (``Exception on /path [GET]``).
+        Flask's signature; an override written as Flask 3.1's ``log_exception(self, exc_info)``
+        is called that way."""
         where = ""
         if ctx is not None and ctx.request is not None:
             where = f" on {ctx.request.path} [{ctx.request.method}]"
-        self.logger.error("Exception%s", where, exc_info=(type(e), e, e.__traceback__))
+        self.logger.error(f"Exception{where}", exc_info=exc_info)
+
+    def log_unhandled(self, e: BaseException) -> None:
+        """Log ``e`` through :meth:`log_exception`, whichever of Flask's signatures it has."""
+        exc_info = (type(e), e, e.__traceback__)
+        if len(inspect.signature(self.log_exception).parameters) == 1:
+            self.log_exception(exc_info)  # type: ignore[call-arg,arg-type]
+        else:
+            self.log_exception(current_context(), exc_info)
 
     # -- responses ----------------------------------------------------------------------
     def make_response(self, rv: Any) -> Any:
@@ -521,5 +529,5 @@ class MicroFlask(AppBase):
         """The answer to an automatic OPTIONS request: empty, with ``Allow``."""
         ctx = current_context()
         assert ctx is not None and ctx.request is not None
-        methods = self.url_map.allowed_methods(ctx.request.path)
+        methods = self.url_map.allowed_methods(ctx.request.path, self.request_domain(ctx.request.scope))
         return self.response_class(headers={"Allow": ", ".join(sorted(methods))})

@@ -24,12 +24,15 @@ from .blueprints import Blueprint
 from .concurrency import is_async_callable
 from .config import DEFAULT_CONFIG, Config
 from .ctx import RequestContext, _AppCtxGlobals
+from .debughelpers import FormDataRoutingRedirect
+from .exceptions import Aborter, BuildError, RequestRedirect
 from .globals import current_context
+from .helpers import build_redirect
 from .json.provider import DefaultJSONProvider, JSONProvider
 from .logging import create_logger
 from .mounts import Mounts
 from .plans import EndpointPlan, RuleEndpoint
-from .routing import Map, Rule, RuleRoute
+from .routing import Map, MapAdapter, Rule, RuleRoute, request_host, strip_default_port, subdomain_of
 from .scaffold import Scaffold, default_instance_path, setupmethod
 from .sessions import SecureCookieSessionInterface, SessionInterface
 from .wrappers import Request, Response
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["AppBase", "SetupFinishedError"]
+
+Matcher = Callable[[str, "Scope"], tuple[Rule, dict[str, Any]]]
 
 
 class SetupFinishedError(AssertionError, RuntimeError):
@@ -53,6 +58,10 @@ class AppBase(Scaffold):
     json_provider_class: type[JSONProvider] = DefaultJSONProvider
     app_ctx_globals_class: type = _AppCtxGlobals
     config_class: type[Config] = Config
+    url_map_class: type[Map] = Map
+    url_rule_class: type[Rule] = Rule
+    #: What ``app.aborter`` (and so :func:`microflask.abort`) is made from.
+    aborter_class: type[Aborter] = Aborter
     default_config = DEFAULT_CONFIG
     #: Loads and saves ``session``; the default keeps it in a signed cookie.
     session_interface: SessionInterface = SecureCookieSessionInterface()
@@ -60,6 +69,8 @@ class AppBase(Scaffold):
     _context_sink: Callable[[RequestContext], None] | None = None
     #: Whether an async filter/test/global/context processor is registered (see templating.py).
     _templates_need_async: bool | None = None
+    #: Set at freeze by :meth:`request_matcher`: the request path's rule lookup.
+    _match_http: Matcher
 
     def __init__(
         self,
@@ -70,6 +81,10 @@ class AppBase(Scaffold):
         instance_path: str | None = None,
         instance_relative_config: bool = False,
         root_path: str | None = None,
+        *,
+        host_matching: bool = False,
+        subdomain_matching: bool = False,
+        static_host: str | None = None,
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
         if instance_path is not None and not os.path.isabs(instance_path):
@@ -80,7 +95,14 @@ class AppBase(Scaffold):
         self.config = self.config_class(
             self.instance_path if instance_relative_config else self.root_path, self.default_config
         )
-        self.url_map = Map()
+        self.url_map = self.url_map_class(host_matching=host_matching)
+        #: Match rules' ``subdomain`` against the request's host below ``SERVER_NAME``. Off by
+        #: default: then rules of the default subdomain match whatever the host.
+        self.subdomain_matching = subdomain_matching
+        #: Called as ``handler(error, endpoint, values)`` when ``url_for`` raises ``BuildError``;
+        #: the first that returns something other than None gives the URL.
+        self.url_build_error_handlers: list[Callable[[Exception, str, dict[str, Any]], str | None]] = []
+        self.aborter = self.make_aborter()
         self.router = Router(routes=[])
         self.json: JSONProvider = self.json_provider_class(self)
         self.extensions: dict[str, Any] = {}
@@ -103,8 +125,14 @@ class AppBase(Scaffold):
         #: SESSION_REFRESH_EACH_REQUEST; the cookie session opens lazily, so only then is it opened).
         self._refresh_sessions = False
         if self.static_folder is not None:
+            if bool(static_host) != host_matching:
+                # With host matching every rule needs a host, the static route too.
+                raise AssertionError("Invalid static_host/host_matching combination: give both or neither.")
             self.add_url_rule(
-                f"{self.static_url_path}/<path:filename>", endpoint="static", view_func=self._static_view()
+                f"{self.static_url_path}/<path:filename>",
+                endpoint="static",
+                view_func=self._static_view(),
+                host=static_host,
             )
 
     # -- identity, config, logging ----------------------------------------------------
@@ -197,12 +225,16 @@ class AppBase(Scaffold):
             provide_automatic_options = getattr(view_func, "provide_automatic_options", None)
         if provide_automatic_options is None:
             provide_automatic_options = True
-        url_rule = Rule(
+        url_rule = self.url_rule_class(
             rule,
             endpoint,
             methods,
             defaults=options.pop("defaults", None),
+            subdomain=options.pop("subdomain", None),
+            host=options.pop("host", None),
             strict_slashes=options.pop("strict_slashes", None),
+            merge_slashes=options.pop("merge_slashes", None),
+            build_only=options.pop("build_only", False),
             websocket=options.pop("websocket", False),
             provide_automatic_options=bool(provide_automatic_options),
         )
@@ -262,8 +294,82 @@ class AppBase(Scaffold):
         self.user_middleware.append((middleware_class, args, kwargs))
 
     # -- URLs ---------------------------------------------------------------------------
+    def _binding(self) -> tuple[str | None, str | None]:
+        """The server name and subdomain a request's URL adapter is bound with (Flask's rules):
+        with host matching, the request's own host; without subdomain matching, the default
+        subdomain whatever the host; else the subdomain in front of ``SERVER_NAME``."""
+        if self.url_map.host_matching:
+            return None, None
+        server_name = self.config["SERVER_NAME"]
+        return server_name, (None if self.subdomain_matching else self.url_map.default_subdomain or "")
+
+    def create_url_adapter(self, request: Request | None, *, warn: bool = True) -> MapAdapter | None:
+        """The URL map bound to ``request`` (its host, scheme and root path), or, without one, to
+        ``SERVER_NAME``, ``APPLICATION_ROOT`` and ``PREFERRED_URL_SCHEME``; None when neither
+        is known. ``url_for`` builds with it."""
+        if request is not None:
+            server_name, subdomain = self._binding()
+            return self.url_map.bind_to_scope(request.scope, server_name, subdomain, warn=warn)
+        if self.config["SERVER_NAME"] is not None:
+            return self.url_map.bind(
+                self.config["SERVER_NAME"],
+                script_name=self.config["APPLICATION_ROOT"],
+                url_scheme=self.config["PREFERRED_URL_SCHEME"],
+            )
+        return None
+
+    def request_domain(self, scope: Scope) -> str | None:
+        """What routing matches rules' domains against for this request: its host (host
+        matching), its subdomain (subdomain matching), or None (neither: the default domain)."""
+        if self.url_map.host_matching:
+            return request_host(scope)
+        if not self.subdomain_matching:
+            return None
+        server_name = self.config["SERVER_NAME"]
+        if server_name is None:
+            return ""
+        return subdomain_of(request_host(scope), strip_default_port(server_name.lower(), scope.get("scheme", "http")))
+
+    def request_matcher(self) -> Matcher:
+        """``matcher(path, scope) -> (rule, values)`` for the request path, chosen at freeze: an
+        app that matches neither subdomains nor hosts never looks at the host."""
+        url_map = self.url_map
+        match = url_map.match
+        if not url_map.host_matching and not self.subdomain_matching:
+            url_map._index(False)
+            url_map._index(True)
+            return url_map.match_request
+        url_map._domain_index(False)
+        url_map._domain_index(True)
+        domain_of = self.request_domain
+
+        def by_domain(path: str, scope: Scope) -> tuple[Rule, dict[str, Any]]:
+            return match(path, scope["method"], scope.get("query_string", b""), False, domain_of(scope))
+
+        return by_domain
+
+    def raise_routing_exception(self, request: Request) -> None:
+        """Raise the routing error of ``request`` (404, 405, or a redirect to the canonical URL).
+
+        A redirect goes below the request's root path. In debug mode, a 301 or 302 redirect of a
+        request that is not GET, HEAD or OPTIONS raises :class:`FormDataRoutingRedirect`
+        instead: the browser would repeat it as a GET and lose the form.
+        """
+        error = request.routing_exception
+        assert error is not None
+        if isinstance(error, RequestRedirect):
+            if error.new_url.startswith("/") and request.root_path:
+                error.new_url = quote(request.root_path, safe="/%") + error.new_url
+            if self.debug and error.code not in (307, 308) and request.method not in ("GET", "HEAD", "OPTIONS"):
+                target = error.new_url
+                if "://" not in target:
+                    target = f"{request.scheme}://{request.host}{target}"
+                raise FormDataRoutingRedirect(request, target)
+        raise error
+
     def url_for(
         self,
+        /,
         endpoint: str,
         *,
         _anchor: str | None = None,
@@ -274,44 +380,82 @@ class AppBase(Scaffold):
     ) -> str:
         """Build the URL of ``endpoint``; see :func:`microflask.url_for`.
 
-        Relative inside a request of this app, external (which needs ``SERVER_NAME``) outside one.
+        Relative inside a request of this app (unless the rule's subdomain or host is another),
+        external (which needs ``SERVER_NAME``) outside one. A :class:`BuildError` goes to
+        ``url_build_error_handlers`` first.
         """
         ctx = current_context()
-        request = (ctx.request or ctx.websocket) if ctx is not None and ctx.app is self else None
+        if ctx is None or ctx.app is not self:
+            ctx = None
+        # Bound once per context, as Flask's ctx.url_adapter.
+        adapter: MapAdapter | None = ctx.__dict__.get("url_adapter") if ctx is not None else None
+        request = (ctx.request or ctx.websocket) if ctx is not None else None
         if request is not None:
+            if adapter is None:
+                adapter = ctx.__dict__["url_adapter"] = self.create_url_adapter(request, warn=False)  # type: ignore[union-attr]
             if endpoint[:1] == ".":
                 blueprint = request.blueprint
                 endpoint = f"{blueprint}{endpoint}" if blueprint else endpoint[1:]
             if _external is None:
                 _external = _scheme is not None
-            root, host, default_scheme = request.root_path, request.host, request.scheme
         else:
-            server_name = self.config["SERVER_NAME"]
-            if server_name is None:
-                raise RuntimeError(
-                    "Unable to build URLs outside an active request without 'SERVER_NAME' configured."
-                    " Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as needed."
-                )
+            if adapter is None:
+                adapter = self.create_url_adapter(None)
+                if adapter is None:
+                    raise RuntimeError(
+                        "Unable to build URLs outside an active request without 'SERVER_NAME' configured."
+                        " Also configure 'APPLICATION_ROOT' and 'PREFERRED_URL_SCHEME' as needed."
+                    )
+                if ctx is not None:
+                    ctx.__dict__["url_adapter"] = adapter
             if _external is None:
                 _external = True
-            root = (self.config["APPLICATION_ROOT"] or "/").rstrip("/")
-            host, default_scheme = server_name, self.config["PREFERRED_URL_SCHEME"]
             endpoint = endpoint.lstrip(".")
+        assert adapter is not None
         if _scheme is not None and not _external:
             raise ValueError("When specifying '_scheme', '_external' must be True.")
-        values = dict(values)
-        if ":" in endpoint:  # "name:endpoint" builds into the MicroFlask app mounted as name
-            mount_name, _, endpoint = endpoint.partition(":")
-            path = self.mounts.build(mount_name, endpoint, values, _method)
-        else:
-            self.inject_url_defaults(endpoint, values)
-            path = self.url_map.build(endpoint, values, _method)
-        url = quote(root, safe="/%") + path
-        if _external:
-            url = f"{_scheme or default_scheme}://{host}{url}"
+        try:
+            if ":" in endpoint:  # "name:endpoint" builds into the MicroFlask app mounted as name
+                mount_name, _, mounted = endpoint.partition(":")
+                path = self.mounts.build(mount_name, mounted, values, _method)
+                url = quote(adapter.script_name[:-1], safe="/%") + path
+                if _external:
+                    url = f"{_scheme or adapter.url_scheme}://{adapter.server_name}{url}"
+            else:
+                self.inject_url_defaults(endpoint, values)
+                url = adapter.build(endpoint, values, _method, force_external=_external, url_scheme=_scheme)
+        except BuildError as error:
+            values.update(_anchor=_anchor, _method=_method, _scheme=_scheme, _external=_external)
+            return self.handle_url_build_error(error, endpoint, values)
         if _anchor is not None:
             url += "#" + quote(_anchor, safe="%!#$&'()*+,/:;=?@")
         return url
+
+    def handle_url_build_error(self, error: BuildError, endpoint: str, values: dict[str, Any]) -> str:
+        """Ask ``url_build_error_handlers`` for a URL ``url_for`` could not build; the first
+        answer that is not None is it. A handler may raise a ``BuildError`` of its own, which
+        replaces ``error``; when none answers, the error is raised."""
+        for handler in self.url_build_error_handlers:
+            try:
+                rv = handler(error, endpoint, values)
+            except BuildError as e:
+                error = e
+            else:
+                if rv is not None:
+                    return rv
+        if error is sys.exc_info()[1]:
+            raise  # keep the traceback of the url_for call
+        raise error
+
+    # -- aborting and redirecting -----------------------------------------------------------
+    def make_aborter(self) -> Aborter:
+        """The object behind ``app.aborter``: an instance of :attr:`aborter_class`."""
+        return self.aborter_class()
+
+    def redirect(self, location: str, code: int = 302) -> Response:
+        """A redirect response of :attr:`response_class`; what :func:`microflask.redirect` returns
+        inside this app (override it to change every redirect of the app)."""
+        return build_redirect(location, code, self.response_class)
 
     def inject_url_defaults(self, endpoint: str, values: dict[str, Any]) -> None:
         """Let the ``url_defaults`` functions of the app and the endpoint's blueprints fill ``values``."""

@@ -35,6 +35,9 @@ class BlueprintSetupState:
         self.first_registration = first_registration
         url_prefix = options.get("url_prefix")
         self.url_prefix: str | None = blueprint.url_prefix if url_prefix is None else url_prefix
+        subdomain = options.get("subdomain")
+        #: The subdomain of the blueprint's rules (a rule's own ``subdomain=`` wins).
+        self.subdomain: str | None = blueprint.subdomain if subdomain is None else subdomain
         self.name: str = options.get("name", blueprint.name)
         self.name_prefix: str = options.get("name_prefix", "")
         self.url_defaults = {**blueprint.url_values_defaults, **options.get("url_defaults", {})}
@@ -53,6 +56,8 @@ class BlueprintSetupState:
         if "defaults" in options:
             defaults = {**defaults, **(options.pop("defaults") or {})}
         full_endpoint = f"{self.name_prefix}.{self.name}.{endpoint}".lstrip(".")
+        if self.subdomain is not None:
+            options.setdefault("subdomain", self.subdomain)
         self.app.add_url_rule(rule, full_endpoint, view_func, defaults=defaults or None, **options)
 
 
@@ -67,6 +72,7 @@ class Blueprint(Scaffold):
         static_url_path: str | None = None,
         template_folder: str | os.PathLike[str] | None = None,
         url_prefix: str | None = None,
+        subdomain: str | None = None,
         url_defaults: dict[str, Any] | None = None,
         root_path: str | None = None,
     ) -> None:
@@ -77,6 +83,8 @@ class Blueprint(Scaffold):
             raise ValueError("'name' may not contain a dot '.' character.")
         self.name = name
         self.url_prefix = url_prefix
+        #: The subdomain its routes match (with the app's ``subdomain_matching``).
+        self.subdomain = subdomain
         self.url_values_defaults = dict(url_defaults or {})
         self.deferred_functions: list[DeferredSetup] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
@@ -157,6 +165,14 @@ class Blueprint(Scaffold):
                 child_options["url_prefix"] = state.url_prefix.rstrip("/") + "/" + child_prefix.lstrip("/")
             elif child_prefix is None and state.url_prefix is not None:
                 child_options["url_prefix"] = state.url_prefix
+            child_subdomain = child_options.get("subdomain")
+            if child_subdomain is None:
+                child_subdomain = child.subdomain
+            # A child's subdomain goes in front of its parent's: "api" in "parent" is "api.parent".
+            if child_subdomain is not None and state.subdomain is not None:
+                child_options["subdomain"] = f"{child_subdomain}.{state.subdomain}"
+            elif child_subdomain is not None or state.subdomain is not None:
+                child_options["subdomain"] = child_subdomain if child_subdomain is not None else state.subdomain
             child_options["name_prefix"] = name
             child.register(app, child_options)
 
@@ -182,8 +198,11 @@ class Blueprint(Scaffold):
             target = app.error_handler_spec[name if key is None else f"{name}.{key}"] = defaultdict(dict)
             for code, handlers in by_code.items():
                 target[code] = dict(handlers)
+        # Views given with @bp.endpoint(name) serve the app's endpoint of that name, as in Flask
+        # (rules of the app itself, or added to app.url_map directly); the blueprint's own rules
+        # carry their views with them.
         for endpoint, func in self.view_functions.items():
-            app.view_functions[f"{name}.{endpoint}"] = func
+            app.view_functions[endpoint] = func
         # Jinja filters, tests and globals are app-wide (one environment per app).
         for registry, add in (
             (self.template_filters, app.add_template_filter),

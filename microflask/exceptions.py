@@ -15,6 +15,7 @@ from typing import Any
 from starlette.responses import Response as StarletteResponse
 
 __all__ = [
+    "Aborter",
     "BadGateway",
     "BadRequest",
     "BadRequestKeyError",
@@ -75,7 +76,9 @@ class HTTPException(_HTTPError):
         description: str | None = None,
         response: StarletteResponse | None = None,
     ) -> None:
-        super().__init__()
+        # Exception's, not super()'s: Werkzeug's classes may join the bases (werkzeug_interop),
+        # and their __init__ takes other arguments.
+        Exception.__init__(self)
         if description is not None:
             self.description = description
         self.response = response
@@ -378,7 +381,7 @@ class BuildError(_LookupError):
         self.values = values
         self.method = method
         self.reason = reason
-        super().__init__(self._message())
+        LookupError.__init__(self, self._message())  # not super(): see HTTPException.__init__
 
     def _message(self) -> str:
         message = f"Could not build url for endpoint {self.endpoint!r}"
@@ -409,3 +412,25 @@ def _collect_default_exceptions() -> dict[int, type[HTTPException]]:
 
 #: Status code -> the exception class ``abort(code)`` raises for it.
 default_exceptions: dict[int, type[HTTPException]] = _collect_default_exceptions()
+
+
+class Aborter:
+    """Raises the HTTP error for a status code: ``aborter(404)``, ``aborter(403, "why")``, or
+    ``aborter(response)`` to send that response as it is. ``app.aborter`` is one (what
+    :func:`microflask.abort` calls); add codes to ``mapping`` for errors of your own."""
+
+    def __init__(
+        self,
+        mapping: dict[int, type[HTTPException]] | None = None,
+        extra: dict[int, type[HTTPException]] | None = None,
+    ) -> None:
+        self.mapping = dict(default_exceptions if mapping is None else mapping)
+        if extra:
+            self.mapping.update(extra)
+
+    def __call__(self, code: int | StarletteResponse, *args: Any, **kwargs: Any) -> Any:
+        if not args and not kwargs and not isinstance(code, int):
+            raise HTTPException(response=code)
+        if code not in self.mapping:
+            raise LookupError(f"no exception for {code!r}")
+        raise self.mapping[code](*args, **kwargs)

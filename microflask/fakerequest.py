@@ -366,7 +366,9 @@ def make_test_request_context(app: MicroFlask, *args: Any, **kwargs: Any) -> Req
 
     request = app.request_class(scope, receive)
     try:
-        rule, values = app.url_map.match(environ.get("PATH_INFO") or "/", scope["method"], scope["query_string"])
+        rule, values = app.url_map.match(
+            environ.get("PATH_INFO") or "/", scope["method"], scope["query_string"], domain=app.request_domain(scope)
+        )
         request.url_rule, request.view_args = rule, values
     except Exception as e:  # kept, as in Flask, for the code under test to inspect
         request.routing_exception = e

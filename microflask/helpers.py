@@ -21,13 +21,14 @@ from starlette.responses import Response as StarletteResponse
 
 from . import wrappers
 from .concurrency import on_event_loop
-from .exceptions import HTTPException, NotFound, default_exceptions
+from .exceptions import Aborter, NotFound
 from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
 from .httputil import content_disposition, not_modified
 from .responses import StreamedResponse
 
 __all__ = [
     "abort",
+    "build_redirect",
     "flash",
     "get_flashed_messages",
     "make_response",
@@ -68,12 +69,22 @@ def url_for(
 def redirect(location: str, code: int = 302, Response: type[wrappers.Response] | None = None) -> wrappers.Response:
     """A redirect response to ``location`` (302 unless ``code`` says otherwise).
 
-    Unsafe characters in ``location`` are percent-encoded, so a user-supplied target can
-    never add a header or break the response.
+    Inside an app this is ``current_app.redirect(location, code)`` (so an app can change every
+    redirect it makes); outside one, :func:`build_redirect`. Unsafe characters in ``location``
+    are percent-encoded, so a user-supplied target can never add a header or break the response.
     """
+    ctx = current_context()
+    if ctx is not None:
+        return ctx.app.redirect(location, code)  # type: ignore[no-any-return]
+    return build_redirect(location, code, Response)
+
+
+def build_redirect(
+    location: str, code: int = 302, Response: type[wrappers.Response] | None = None
+) -> wrappers.Response:
+    """A redirect response to ``location`` of class ``Response`` (Werkzeug's ``redirect``)."""
     if Response is None:
-        ctx = current_context()
-        Response = ctx.app.response_class if ctx is not None else wrappers.Response
+        Response = wrappers.Response
     target = quote(location, safe=_LOCATION_SAFE)
     link = escape(target)
     body = (
@@ -86,16 +97,18 @@ def redirect(location: str, code: int = 302, Response: type[wrappers.Response] |
     return response
 
 
+#: What :func:`abort` raises with outside an app (inside one, ``current_app.aborter``).
+_default_aborter = Aborter()
+
+
 def abort(code: int | StarletteResponse, *args: Any, **kwargs: Any) -> NoReturn:
     """Stop the request with an HTTP error: ``abort(404)``, ``abort(403, "why")``, or
-    ``abort(response)`` to send that response as it is."""
-    if isinstance(code, StarletteResponse):
-        raise HTTPException(response=code)
-    try:
-        error_class = default_exceptions[code]
-    except KeyError:
-        raise LookupError(f"no exception for {code!r}") from None
-    raise error_class(*args, **kwargs)
+    ``abort(response)`` to send that response as it is. Inside an app, ``current_app.aborter``
+    raises it (add codes to ``app.aborter.mapping``)."""
+    ctx = current_context()
+    aborter = ctx.app.aborter if ctx is not None else _default_aborter
+    aborter(code, *args, **kwargs)
+    raise AssertionError("the aborter returned instead of raising")  # pragma: no cover
 
 
 def make_response(*args: Any) -> Any:

@@ -186,9 +186,9 @@ async def send(response: StarletteResponse, scope: Scope, receive: Receive, send
             app.logger.info("Client disconnected while the response was sent")
             return
         if started:
-            app.log_exception(e)
+            app.log_unhandled(e)
             return
-        app.log_exception(e)
+        app.log_unhandled(e)
         await error_response(app, InternalServerError(original_exception=e))(scope, receive, send)
 
 

@@ -1,20 +1,22 @@
-"""Flask rules compiled into Starlette routes, matched through an index instead of a scan.
+"""The URL map (``app.url_map``): the rules, matching a request to one, building URLs.
 
-A rule such as ``/users/<int:id>`` is parsed once into segments. Rules without variables
-go into a dict keyed by path; the others into a trie of path segments (literal children in a
-dict, variable segments tried by converter weight). A lookup therefore costs the depth of
-the path, not the number of routes: Starlette's own router tries every route in turn.
+Rules are parsed in :mod:`microflask.rules` and matched through the indexes of
+:mod:`microflask.matching` (a dict, then a segment trie; per domain when the app matches
+subdomains or hosts). A :class:`MapAdapter` is the map bound to one server name, subdomain,
+scheme and root path: what ``url_for`` builds with, as Werkzeug's.
 
-Every rule is also a :class:`starlette.routing.Route` (``app.routes``), so Starlette tools
-that walk routes keep working; microflask itself dispatches through :class:`Map`.
+Every rule added by the app is also a :class:`starlette.routing.Route` (``app.routes``), so
+Starlette tools that walk routes keep working; microflask itself dispatches through :class:`Map`.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from starlette.routing import Match, NoMatchFound
 from starlette.routing import Route as StarletteRoute
@@ -30,10 +32,11 @@ from .converters import (
     UnicodeConverter,
     UUIDConverter,
     ValidationError,
-    parse_converter_args,
 )
 from .exceptions import BuildError, MethodNotAllowed, NotFound, RequestRedirect
 from .httputil import route_path
+from .matching import DomainIndex, Found, PathIndex
+from .rules import ALL_METHODS, VARIABLE_RE, Rule, encode_query
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Scope
@@ -44,335 +47,112 @@ __all__ = [
     "FloatConverter",
     "IntegerConverter",
     "Map",
+    "MapAdapter",
     "PathConverter",
     "Rule",
     "RuleRoute",
     "UUIDConverter",
     "UnicodeConverter",
     "ValidationError",
+    "request_host",
 ]
 
-
-_VARIABLE_RE = re.compile(
-    r"<(?:(?P<converter>[a-zA-Z_][a-zA-Z0-9_]*)(?:\((?P<args>.*?)\))?:)?(?P<name>[a-zA-Z_][a-zA-Z0-9_]*)>"
-)
-
-
-def _convert(m: re.Match[str], converters: dict[str, BaseConverter], values: dict[str, Any]) -> bool:
-    """Convert a match's groups; ``values`` is only changed if every conversion succeeds."""
-    converted = {}
-    try:
-        for name, raw in m.groupdict().items():
-            converted[name] = converters[name].to_python(raw)
-    except ValueError:  # ValidationError, and a bad value in a custom converter
-        return False
-    values.update(converted)
-    return True
+_SLASHES = re.compile("/{2,}")
+#: The subdomain of a request whose host does not end with the server name (Werkzeug's
+#: marker): only a rule whose subdomain is a variable matches it.
+INVALID_SUBDOMAIN = "<invalid>"
 
 
-class _Segment:
-    """One ``/``-separated piece of a rule with variables, matched by a full regex."""
-
-    __slots__ = ("converters", "key", "regex", "weight", "whole")
-
-    def __init__(self, pattern: str, converters: dict[str, BaseConverter], whole: str | None = None) -> None:
-        self.key = pattern
-        self.regex = re.compile(pattern)
-        self.converters = converters
-        self.weight = sum(c.weight for c in converters.values())
-        #: The variable's name when it is the whole segment (``/<int:id>/``): no groups to read.
-        self.whole = whole
-
-    def match(self, text: str, values: dict[str, Any]) -> bool:
-        """Match one path segment; on success add the converted values to ``values``."""
-        m = self.regex.fullmatch(text)
-        if m is None:
-            return False
-        name = self.whole
-        if name is None:
-            return _convert(m, self.converters, values)
-        try:
-            values[name] = self.converters[name].to_python(text)
-        except ValueError:  # ValidationError, and a bad value in a custom converter
-            return False
-        return True
+def strip_default_port(host: str, scheme: str) -> str:
+    if host.endswith(":80") and scheme in ("http", "ws"):
+        return host[:-3]
+    if host.endswith(":443") and scheme in ("https", "wss"):
+        return host[:-4]
+    return host
 
 
-def _pattern(pieces: list[tuple[str, BaseConverter | None]]) -> str:
-    return "".join(re.escape(t) if c is None else f"(?P<{t}>{c.regex})" for t, c in pieces)
+def request_host(scope: Scope) -> str:
+    """The request's host as routing sees it: the ``Host`` header (else the server address),
+    lower-cased, without the scheme's default port."""
+    host = ""
+    for key, value in scope.get("headers", ()):
+        if key == b"host":
+            host = value.decode("latin-1")
+            break
+    else:
+        server = scope.get("server")
+        if server:
+            host = f"{server[0]}:{server[1]}" if server[1] is not None else str(server[0])
+    return strip_default_port(host.lower(), scope.get("scheme", "http"))
 
 
-def _make_segment(pieces: list[tuple[str, BaseConverter | None]]) -> str | _Segment:
-    """A literal segment stays a string (a dict key in the trie); one with variables becomes a regex."""
-    if all(c is None for _, c in pieces):
-        return "".join(t for t, _ in pieces)
-    converters = {t: c for t, c in pieces if c is not None}
-    whole = pieces[0][0] if len(pieces) == 1 else None
-    return _Segment(_pattern(pieces), converters, whole)
-
-
-class Rule:
-    """A URL rule: the pattern, endpoint, methods and defaults of one ``@route``."""
-
-    def __init__(
-        self,
-        rule: str,
-        endpoint: str,
-        methods: Iterable[str] | None = None,
-        *,
-        defaults: Mapping[str, Any] | None = None,
-        strict_slashes: bool | None = None,
-        websocket: bool = False,
-        provide_automatic_options: bool = True,
-    ) -> None:
-        if not rule.startswith("/"):
-            raise ValueError(f"URL rule {rule!r} must start with '/'.")
-        self.rule = rule
-        self.endpoint = endpoint
-        self.websocket = websocket
-        methods = {"GET"} if websocket else {m.upper() for m in (methods or ("GET",))}
-        if "GET" in methods and not websocket:
-            methods.add("HEAD")
-        self.provide_automatic_options = provide_automatic_options and not websocket and "OPTIONS" not in methods
-        if self.provide_automatic_options:
-            methods.add("OPTIONS")
-        self.methods = frozenset(methods)
-        self.defaults = dict(defaults or {})
-        self.strict_slashes = strict_slashes
-        self.map: Map | None = None
-        #: Rules of the same endpoint whose defaults make them the canonical URL (see Map).
-        self.default_redirects: tuple[Rule, ...] = ()
-        #: Set by the app when it starts serving: what to run for this rule.
-        self.plan: Any = None
-        # Filled by bind():
-        self.arguments: set[str] = set()
-        self._parts: list[tuple[str, BaseConverter | None]] = []
-        self._segments: list[str | _Segment] = []
-        self._tail: re.Pattern[str] | None = None
-        self._tail_converters: dict[str, BaseConverter] = {}
-
-    def bind(self, map: Map) -> None:
-        """Parse the rule with ``map``'s converters (raises for an unknown converter)."""
-        self.map = map
-        if self.strict_slashes is None:
-            self.strict_slashes = map.strict_slashes
-        parts: list[tuple[str, BaseConverter | None]] = []  # literal text, or (name, converter)
-        pos = 0
-        for m in _VARIABLE_RE.finditer(self.rule):
-            if m.start() > pos:
-                parts.append((self.rule[pos : m.start()], None))
-            name = m.group("name")
-            if name in self.arguments:
-                raise ValueError(f"Variable {name!r} appears twice in rule {self.rule!r}.")
-            conv_name = m.group("converter") or "default"
-            if conv_name not in map.converters:
-                raise LookupError(
-                    f"Unknown converter {conv_name!r} in rule {self.rule!r}. Register it first with"
-                    f" app.url_map.converters[{conv_name!r}] = YourConverter."
-                )
-            args, kwargs = parse_converter_args(m.group("args") or "")
-            parts.append((name, map.converters[conv_name](map, *args, **kwargs)))
-            self.arguments.add(name)
-            pos = m.end()
-        if pos < len(self.rule):
-            parts.append((self.rule[pos:], None))
-        if "<" in "".join(text for text, conv in parts if conv is None):
-            raise ValueError(f"Malformed variable in rule {self.rule!r}: use <name> or <converter:name>.")
-        self._parts = parts
-        self._compile_segments(parts)
-
-    def _compile_segments(self, parts: list[tuple[str, BaseConverter | None]]) -> None:
-        """Split into ``/`` segments for the trie; from the first variable that can span
-        slashes (``path``) on, the rest of the rule is one regex (the tail)."""
-        segments: list[str | _Segment] = []
-        current: list[tuple[str, BaseConverter | None]] = []
-        tail_from: int | None = None
-        for index, (text, conv) in enumerate(parts):
-            if conv is not None:
-                if not conv.part_isolating:
-                    tail_from = index
-                    break
-                current.append((text, conv))
-                continue
-            for i, piece in enumerate(text.split("/")):
-                if i > 0:  # a slash closes the segment being built
-                    segments.append(_make_segment(current))
-                    current = []
-                if piece:
-                    current.append((piece, None))
-        if tail_from is None:
-            segments.append(_make_segment(current))
-        else:
-            converters = {t: c for t, c in current + parts[tail_from:] if c is not None}
-            self._tail = re.compile(_pattern(current + parts[tail_from:]))
-            self._tail_converters = converters
-        self._segments = segments[1:]  # the rule starts with "/", so segment 0 is ""
-
-    @property
-    def is_static(self) -> bool:
-        return not self.arguments
-
-    def match_tail(self, rest: str, values: dict[str, Any]) -> bool:
-        """Match the tail regex against the rest of the path, converting its variables."""
-        assert self._tail is not None
-        m = self._tail.fullmatch(rest)
-        return m is not None and _convert(m, self._tail_converters, values)
-
-    def suitable_for(self, values: Mapping[str, Any], method: str | None) -> bool:
-        """Whether ``url_for`` can build this rule from ``values``."""
-        if method is not None and method not in self.methods:
-            return False
-        for key, default in self.defaults.items():
-            if key in values and values[key] != default:
-                return False
-        return all(name in values or name in self.defaults for name in self.arguments)
-
-    def build(self, values: Mapping[str, Any]) -> str:
-        """The path for ``values`` (which must include every variable)."""
-        out = []
-        for text, conv in self._parts:
-            if conv is None:
-                out.append(text)
-            else:
-                value = values[text] if text in values else self.defaults[text]
-                out.append(conv.to_url(value))
-        return "".join(out)
-
-    def __repr__(self) -> str:
-        return f"<Rule {self.rule!r} ({', '.join(sorted(self.methods))}) -> {self.endpoint}>"
-
-
-class _Node:
-    """A trie node: literal children, variable children, tail rules and rules ending here."""
-
-    __slots__ = ("dynamic", "rules", "static", "tails")
-
-    def __init__(self) -> None:
-        self.static: dict[str, _Node] = {}
-        self.dynamic: list[tuple[_Segment, _Node]] = []
-        self.tails: list[Rule] = []
-        self.rules: list[Rule] = []
-
-
-class _Index:
-    """The lookup structure for one kind of rule (HTTP or websocket)."""
-
-    def __init__(self, rules: Iterable[Rule]) -> None:
-        self.static: dict[str, list[Rule]] = {}
-        self.root = _Node()
-        for rule in rules:
-            if rule.is_static:
-                self.static.setdefault(rule.rule, []).append(rule)
-            else:
-                self._insert(rule)
-        self._sort(self.root)
-
-    def _insert(self, rule: Rule) -> None:
-        node = self.root
-        for seg in rule._segments:
-            if isinstance(seg, str):
-                node = node.static.setdefault(seg, _Node())
-                continue
-            for existing, child in node.dynamic:
-                if existing.key == seg.key and existing.converters.keys() == seg.converters.keys():
-                    node = child
-                    break
-            else:
-                child = _Node()
-                node.dynamic.append((seg, child))
-                node = child
-        (node.tails if rule._tail is not None else node.rules).append(rule)
-
-    def _sort(self, node: _Node) -> None:
-        node.dynamic.sort(key=lambda item: item[0].weight)  # stable: registration order breaks ties
-        for child in node.static.values():
-            self._sort(child)
-        for _, child in node.dynamic:
-            self._sort(child)
-
-    def match(self, path: str, method: str, allowed: set[str]) -> tuple[Rule, dict[str, Any]] | None:
-        """The rule and converted values for ``path``; methods of rules that matched the path
-        but not ``method`` are added to ``allowed`` (for a 405)."""
-        rules = self.static.get(path)
-        if rules is not None:
-            for rule in rules:
-                if method in rule.methods:
-                    return rule, {}
-                allowed.update(rule.methods)
-        if path[:1] != "/":
-            return None
-        segments = path[1:].split("/")
-        return self._first_branch(segments, method) or self._walk(self.root, segments, 0, {}, method, allowed)
-
-    def _first_branch(self, segments: list[str], method: str) -> tuple[Rule, dict[str, Any]] | None:
-        """The fast path: follow the first choice at each level (what ``_walk`` tries first),
-        without backtracking. When it finds a rule, ``_walk`` would have found the same one."""
-        node = self.root
-        values: dict[str, Any] = {}
-        for i, segment in enumerate(segments):
-            child = node.static.get(segment)
-            if child is None:
-                for seg, candidate in node.dynamic:
-                    if seg.match(segment, values):
-                        child = candidate
-                        break
-                else:
-                    if node.tails:
-                        rest = "/".join(segments[i:])
-                        for rule in node.tails:
-                            if rule.match_tail(rest, values):
-                                return (rule, values) if method in rule.methods else None
-                    return None
-            node = child
-        for rule in node.rules:
-            if method in rule.methods:
-                return rule, values
-        return None
-
-    def _walk(
-        self, node: _Node, segments: list[str], i: int, values: dict[str, Any], method: str, allowed: set[str]
-    ) -> tuple[Rule, dict[str, Any]] | None:
-        if i == len(segments):
-            for rule in node.rules:
-                if method in rule.methods:
-                    return rule, values
-                allowed.update(rule.methods)
-            return None
-        segment = segments[i]
-        child = node.static.get(segment)
-        if child is not None:
-            found = self._walk(child, segments, i + 1, values, method, allowed)
-            if found is not None:
-                return found
-        for seg, child in node.dynamic:
-            attempt = dict(values)
-            if seg.match(segment, attempt):
-                found = self._walk(child, segments, i + 1, attempt, method, allowed)
-                if found is not None:
-                    return found
-        if node.tails:
-            rest = "/".join(segments[i:])
-            for rule in node.tails:
-                attempt = dict(values)
-                if rule.match_tail(rest, attempt):
-                    if method in rule.methods:
-                        return rule, attempt
-                    allowed.update(rule.methods)
-        return None
+def _from_factory(rule: Any) -> Rule:
+    """Our rule for a rule object of another router with Werkzeug's attributes (a
+    ``werkzeug.routing.Rule``, as ``Submount`` and friends produce): read, not imported."""
+    if getattr(rule, "redirect_to", None) is not None or getattr(rule, "alias", False):
+        raise ValueError(f"{rule!r}: redirect_to and alias rules are not supported; use a view that redirects.")
+    methods = rule.methods
+    return Rule(
+        rule.rule,
+        rule.endpoint,
+        ALL_METHODS if methods is None else methods,
+        defaults=rule.defaults,
+        subdomain=rule.subdomain,
+        host=rule.host,
+        strict_slashes=rule.strict_slashes,
+        merge_slashes=getattr(rule, "merge_slashes", None),
+        build_only=getattr(rule, "build_only", False),
+        websocket=getattr(rule, "websocket", False),
+        provide_automatic_options=False,  # as Werkzeug: the view answers OPTIONS itself
+    )
 
 
 class Map:
-    """All of an app's rules: ``app.url_map``. Holds the converters, matches and builds."""
+    """All of an app's rules: ``app.url_map``. Holds the converters and the matching options,
+    matches and builds.
 
-    def __init__(self, strict_slashes: bool = True) -> None:
-        self.converters: dict[str, type[BaseConverter]] = dict(DEFAULT_CONVERTERS)
+    ``host_matching`` matches each rule's ``host`` against the request's host (instead of its
+    ``subdomain``); ``default_subdomain`` is the subdomain of rules that name none.
+    ``strict_slashes`` redirects ``/dir`` to the rule ``/dir/``; ``merge_slashes`` redirects
+    ``/a//b`` to ``/a/b``.
+    """
+
+    #: The converters every map starts with (``map.converters`` adds to a copy).
+    default_converters: Mapping[str, type[BaseConverter]] = DEFAULT_CONVERTERS
+
+    def __init__(
+        self,
+        rules: Iterable[Any] | None = None,
+        default_subdomain: str = "",
+        strict_slashes: bool = True,
+        merge_slashes: bool = True,
+        converters: Mapping[str, type[BaseConverter]] | None = None,
+        host_matching: bool = False,
+    ) -> None:
+        self.converters: dict[str, type[BaseConverter]] = dict(self.default_converters)
+        if converters:
+            self.converters.update(converters)
+        self.default_subdomain = default_subdomain
         self.strict_slashes = strict_slashes
+        self.merge_slashes = merge_slashes
+        self.host_matching = host_matching
         self._rules: list[Rule] = []
         self._by_endpoint: dict[str, list[Rule]] = {}
-        self._http: _Index | None = None
-        self._websocket: _Index | None = None
+        self._http: PathIndex | None = None
+        self._websocket: PathIndex | None = None
+        self._domains: dict[bool, DomainIndex] = {}
+        self._linked = False
+        for rule in rules or ():
+            self.add(rule)
 
-    def add(self, rule: Rule) -> None:
+    # -- rules ----------------------------------------------------------------------------
+    def add(self, rulefactory: Any) -> None:
+        """Add a :class:`Rule`, or every rule of a rule factory (an object with
+        ``get_rules(map)``, as Werkzeug's ``Submount``, ``Subdomain`` and ``Rule``)."""
+        for rule in rulefactory.get_rules(self):
+            self._add(rule if isinstance(rule, Rule) else _from_factory(rule))
+
+    def _add(self, rule: Rule) -> None:
         rule.bind(self)
         self._rules.append(rule)
         rules = self._by_endpoint.setdefault(rule.endpoint, [])
@@ -381,6 +161,8 @@ class Map:
         # defaults (Werkzeug's order), so stacked @route decorators build the canonical URL.
         rules.sort(key=lambda r: (-len(r.arguments | r.defaults.keys()), -len(r.defaults)))
         self._http = self._websocket = None
+        self._domains = {}
+        self._linked = False
 
     def is_endpoint_expecting(self, endpoint: str, *arguments: str) -> bool:
         """Whether some rule of ``endpoint`` takes all of ``arguments`` (for ``url_defaults`` hooks)."""
@@ -396,16 +178,33 @@ class Map:
     def __len__(self) -> int:
         return len(self._rules)
 
-    def _index(self, websocket: bool) -> _Index:
-        if self._http is None:
+    # -- indexes (built on first use, or when the app freezes) -----------------------------
+    def _matchable(self, websocket: bool) -> list[Rule]:
+        if not self._linked:
             self._link_default_redirects()
+            self._linked = True
+        return [r for r in self._rules if r.websocket == websocket and not r.build_only]
+
+    def _index(self, websocket: bool) -> PathIndex:
+        """The index used without a domain: the rules of the default domain (the default
+        subdomain, or no host with host matching). Apps that match neither subdomains nor
+        hosts only use this one."""
+        default = "" if self.host_matching else self.default_subdomain
         if websocket:
             if self._websocket is None:
-                self._websocket = _Index(r for r in self._rules if r.websocket)
+                rules = self._matchable(True)
+                self._websocket = PathIndex(r for r in rules if r.domain_segment is None and r.domain == default)
             return self._websocket
         if self._http is None:
-            self._http = _Index(r for r in self._rules if not r.websocket)
+            rules = self._matchable(False)
+            self._http = PathIndex(r for r in rules if r.domain_segment is None and r.domain == default)
         return self._http
+
+    def _domain_index(self, websocket: bool) -> DomainIndex:
+        index = self._domains.get(websocket)
+        if index is None:
+            index = self._domains[websocket] = DomainIndex(self._matchable(websocket))
+        return index
 
     def _link_default_redirects(self) -> None:
         """Werkzeug's ``redirect_defaults``: ``/page/1`` redirects to ``/page/`` when that rule of the
@@ -417,82 +216,309 @@ class Map:
                 for other in self._by_endpoint[rule.endpoint]
                 if other is not rule
                 and other.defaults
+                and not other.build_only
                 and other.websocket == rule.websocket
+                and other.domain == rule.domain
                 and (other.arguments | other.defaults.keys()) == names
             )
 
+    # -- matching ---------------------------------------------------------------------------
     def match(
-        self, path: str, method: str = "GET", query_string: bytes = b"", websocket: bool = False
+        self,
+        path: str,
+        method: str = "GET",
+        query_string: bytes = b"",
+        websocket: bool = False,
+        domain: str | None = None,
     ) -> tuple[Rule, dict[str, Any]]:
         """The matching rule and its values (defaults included), or raise ``NotFound``,
-        ``MethodNotAllowed`` or ``RequestRedirect`` (to the slash-terminated or canonical URL)."""
-        index = self._http if not websocket and self._http is not None else self._index(websocket)
+        ``MethodNotAllowed`` or ``RequestRedirect`` (to the slash-terminated or canonical URL).
+
+        ``domain`` is the request's subdomain (its host, with ``host_matching``); None matches
+        the rules of the default domain only, which is all an app without subdomains needs.
+        """
+        lookup: Callable[[str, str, set[str]], Found | None]
+        if domain is None:
+            lookup = self._index(websocket).match
+        else:
+            lookup = functools.partial(self._domain_index(websocket).match, domain)
+        allowed: set[str] = set()
+        found = lookup(path, method, allowed)
+        if found is None:
+            return self._no_match(lookup, path, method, query_string, allowed)
+        rule, values = found
+        if rule.defaults:  # a matched value wins over the rule's default (Werkzeug: the default)
+            values = {**rule.defaults, **values}
+        if rule.default_redirects:
+            _redirect_to_canonical(rule, values, method, query_string)
+        return rule, values
+
+    def match_request(self, path: str, scope: Scope) -> tuple[Rule, dict[str, Any]]:
+        """:meth:`match` for an HTTP request of an app that matches neither subdomains nor
+        hosts: the request path of such an app, which never looks at the host."""
+        method = scope["method"]
+        index = self._http or self._index(False)
         allowed: set[str] = set()
         found = index.match(path, method, allowed)
-        if found is not None:
-            rule, values = found
-            if rule.defaults:
-                values = {**rule.defaults, **values}
-            for canonical in rule.default_redirects:
-                if canonical.suitable_for(values, method):
-                    target = quote(canonical.build(values), safe=URL_SAFE + "%")
-                    raise RequestRedirect(target + ("?" + query_string.decode("latin-1") if query_string else ""))
-            return rule, values
+        if found is None:
+            return self._no_match(index.match, path, method, scope.get("query_string", b""), allowed)
+        rule, values = found
+        if rule.defaults:
+            values = {**rule.defaults, **values}
+        if rule.default_redirects:
+            _redirect_to_canonical(rule, values, method, scope.get("query_string", b""))
+        return rule, values
+
+    def _no_match(
+        self,
+        lookup: Callable[[str, str, set[str]], Found | None],
+        path: str,
+        method: str,
+        query_string: bytes,
+        allowed: set[str],
+    ) -> tuple[Rule, dict[str, Any]]:
+        """No rule matched ``path`` and ``method``: 405, a redirect, a rule without strict
+        slashes, or 404."""
         if allowed:
             raise MethodNotAllowed(valid_methods=allowed)
         # Flask's strict slashes: "/dir" for a rule "/dir/" redirects; strict_slashes=False matches.
         other = path[:-1] if path.endswith("/") and len(path) > 1 else path + "/"
-        found = index.match(other, method, set())
+        found = lookup(other, method, set())
         if found is not None:
             rule, values = found
             if not rule.strict_slashes:
                 return rule, ({**rule.defaults, **values} if rule.defaults else values)
             if other.endswith("/"):
-                target = quote(other, safe=URL_SAFE + "%")
-                if query_string:
-                    target += "?" + query_string.decode("latin-1")
-                raise RequestRedirect(target)
+                raise RequestRedirect(_with_query(other, query_string))
+        if "//" in path:  # merge_slashes: "/a//b" redirects to "/a/b"
+            merged = _SLASHES.sub("/", path)
+            found = lookup(merged, method, set())
+            # Not for a rule with a path variable: "/static//etc/passwd" stays a 404 (as Werkzeug).
+            if found is not None and found[0].merge_slashes and found[0]._tail is None:
+                raise RequestRedirect(_with_query(merged, query_string))
         raise NotFound()
 
-    def allowed_methods(self, path: str) -> frozenset[str]:
+    def allowed_methods(self, path: str, domain: str | None = None) -> frozenset[str]:
         """Every method some rule accepts for ``path`` (the ``Allow`` of an OPTIONS answer)."""
         allowed: set[str] = set()
-        self._index(False).match(path, "\x00", allowed)
+        if domain is None:
+            self._index(False).match(path, "\x00", allowed)
+        else:
+            self._domain_index(False).match(domain, path, "\x00", allowed)
         return frozenset(allowed)
 
-    def build(
+    # -- building ---------------------------------------------------------------------------
+    def build(self, endpoint: str, values: Mapping[str, Any], method: str | None = None) -> str:
+        """The path (with query string for extra values) of ``endpoint``, or raise ``BuildError``."""
+        return self.build_rule(endpoint, values, method)[2]
+
+    def build_rule(
         self,
         endpoint: str,
         values: Mapping[str, Any],
         method: str | None = None,
-    ) -> str:
-        """The path (with query string for extra values) of ``endpoint``, or raise ``BuildError``."""
+        default_method: str | None = None,
+        prefer_domain: str | None = None,
+    ) -> tuple[Rule, str, str]:
+        """The rule chosen to build ``endpoint``, its domain and its path (with query string).
+
+        Without ``method``, rules that accept ``default_method`` are preferred (the method of
+        the current request, as Werkzeug). ``prefer_domain`` prefers the rule whose domain
+        builds to it (the current host, with host matching).
+        """
         rules = self._by_endpoint.get(endpoint)
         if not rules:
             raise BuildError(endpoint, dict(values), method, "The endpoint does not exist.")
         values = {k: v for k, v in values.items() if v is not None}
-        for rule in rules:
-            if rule.suitable_for(values, method):
-                path = rule.build(values)
-                extra = [(k, v) for k, v in values.items() if k not in rule.arguments and k not in rule.defaults]
-                if extra:
-                    path += "?" + _encode_query(extra)
-                return path
+        found = None
+        if method is None and default_method is not None:
+            found = _pick(rules, values, default_method, prefer_domain)
+        if found is None:
+            found = _pick(rules, values, method, prefer_domain)
+        if found is not None:
+            rule, domain = found
+            path = rule.build(values)
+            extra = [(k, v) for k, v in values.items() if k not in rule.arguments and k not in rule.defaults]
+            if extra:
+                path += "?" + encode_query(extra)
+            return rule, domain, path
         missing = sorted(set().union(*(r.arguments for r in rules)) - values.keys())
         reason = f"Did you forget to specify values {missing!r}?" if missing else None
         if method is not None and not any(method in r.methods for r in rules):
             reason = f"No rule of this endpoint accepts the method {method}."
         raise BuildError(endpoint, dict(values), method, reason)
 
+    # -- binding ----------------------------------------------------------------------------
+    def bind(
+        self,
+        server_name: str,
+        script_name: str | None = None,
+        subdomain: str | None = None,
+        url_scheme: str = "http",
+        default_method: str = "GET",
+        path_info: str | None = None,
+        query_args: bytes | str | None = None,
+    ) -> MapAdapter:
+        """The map bound to a server name (and subdomain, root path, scheme): match and build
+        URLs for that host, as Werkzeug's ``Map.bind``."""
+        server_name = server_name.lower()
+        if self.host_matching and subdomain is not None:
+            raise RuntimeError("host matching enabled and a subdomain was provided")
+        if subdomain is None:
+            subdomain = self.default_subdomain
+        if isinstance(query_args, str):
+            query_args = query_args.encode("latin-1")
+        return MapAdapter(
+            self, server_name, script_name or "/", subdomain, url_scheme, path_info or "/", default_method, query_args
+        )
 
-def _encode_query(pairs: list[tuple[str, Any]]) -> str:
-    flat: list[tuple[str, Any]] = []
-    for key, value in pairs:
-        if isinstance(value, list | tuple):
-            flat.extend((key, v) for v in value)
-        else:
-            flat.append((key, value))
-    return urlencode(flat, doseq=False, safe="!$'()*,/:;?@")
+    def bind_to_scope(
+        self, scope: Scope, server_name: str | None = None, subdomain: str | None = None, warn: bool = True
+    ) -> MapAdapter:
+        """The map bound to an ASGI request (Werkzeug's ``bind_to_environ``): the server name is
+        ``server_name`` if given, else the request's host. Without ``subdomain``, it is what the
+        host has in front of the server name; a host that does not end with the server name
+        warns and gets a subdomain no literal rule matches."""
+        host = request_host(scope)
+        scheme = scope.get("scheme", "http")
+        server_name = host if server_name is None else strip_default_port(server_name.lower(), scheme)
+        if subdomain is None and not self.host_matching:
+            subdomain = subdomain_of(host, server_name, warn)
+        root = scope.get("root_path", "")
+        return MapAdapter(
+            self,
+            server_name,
+            root or "/",
+            subdomain,
+            scheme,
+            route_path(scope),
+            scope.get("method", "GET"),
+            scope.get("query_string", b""),
+        )
+
+
+def subdomain_of(host: str, server_name: str, warn: bool = True) -> str:
+    """The subdomain of ``host`` below ``server_name`` (both lower-case, without default port)."""
+    current = host.split(".")
+    real = server_name.split(".")
+    if current[-len(real) :] != real:
+        if warn:
+            # Werkzeug's words: requests by IP address, or for another name, end up here.
+            warnings.warn(
+                f"Current server name {host!r} doesn't match configured server name {server_name!r}", stacklevel=3
+            )
+        return INVALID_SUBDOMAIN
+    return ".".join(filter(None, current[: -len(real)]))
+
+
+def _pick(
+    rules: list[Rule], values: Mapping[str, Any], method: str | None, prefer_domain: str | None
+) -> tuple[Rule, str] | None:
+    first: tuple[Rule, str] | None = None
+    for rule in rules:
+        if rule.suitable_for(values, method):
+            domain = rule.build_domain(values)
+            if prefer_domain is None or domain == prefer_domain:
+                return rule, domain
+            if first is None:
+                first = rule, domain
+    return first
+
+
+def _redirect_to_canonical(rule: Rule, values: dict[str, Any], method: str, query_string: bytes) -> None:
+    """Werkzeug's ``redirect_defaults``: redirect when a rule of the same endpoint has these
+    values as its defaults (``/page/1`` -> ``/page/``)."""
+    for canonical in rule.default_redirects:
+        if canonical.suitable_for(values, method):
+            raise RequestRedirect(_with_query(canonical.build(values), query_string))
+
+
+def _with_query(path: str, query_string: bytes) -> str:
+    target = quote(path, safe=URL_SAFE + "%")
+    if query_string:
+        target += "?" + query_string.decode("latin-1")
+    return target
+
+
+class MapAdapter:
+    """A :class:`Map` bound to one server name, subdomain, root path (``script_name``) and
+    scheme: matches paths and builds URLs (relative when the rule's domain is the bound one)."""
+
+    def __init__(
+        self,
+        map: Map,
+        server_name: str,
+        script_name: str,
+        subdomain: str | None,
+        url_scheme: str,
+        path_info: str,
+        default_method: str,
+        query_args: bytes | None = None,
+    ) -> None:
+        self.map = map
+        self.server_name = server_name
+        self.script_name = script_name if script_name.endswith("/") else script_name + "/"
+        self.subdomain = subdomain
+        self.url_scheme = url_scheme
+        self.path_info = path_info
+        self.default_method = default_method
+        self.query_args = query_args or b""
+
+    @property
+    def _domain(self) -> str:
+        return self.server_name if self.map.host_matching else (self.subdomain or "")
+
+    def match(
+        self,
+        path_info: str | None = None,
+        method: str | None = None,
+        return_rule: bool = False,
+        query_args: bytes | None = None,
+        websocket: bool | None = None,
+    ) -> tuple[Any, dict[str, Any]]:
+        """``(endpoint, values)`` (``(rule, values)`` with ``return_rule``) for the path, or raise
+        ``NotFound``, ``MethodNotAllowed`` or ``RequestRedirect`` (to an absolute URL)."""
+        path = self.path_info if path_info is None else path_info
+        if websocket is None:
+            websocket = self.url_scheme in ("ws", "wss")
+        query = self.query_args if query_args is None else query_args
+        try:
+            rule, values = self.map.match(path, method or self.default_method, query, websocket, self._domain)
+        except RequestRedirect as e:
+            if "://" not in e.new_url:
+                e.new_url = f"{self.url_scheme}://{self._host(self.subdomain)}{self.script_name[:-1]}{e.new_url}"
+            raise
+        return (rule if return_rule else rule.endpoint), values
+
+    def allowed_methods(self, path_info: str | None = None) -> frozenset[str]:
+        return self.map.allowed_methods(self.path_info if path_info is None else path_info, self._domain)
+
+    def _host(self, domain: str | None) -> str:
+        if self.map.host_matching:
+            return domain or self.server_name
+        return f"{domain}.{self.server_name}" if domain else self.server_name
+
+    def build(
+        self,
+        endpoint: str,
+        values: Mapping[str, Any] | None = None,
+        method: str | None = None,
+        force_external: bool = False,
+        url_scheme: str | None = None,
+    ) -> str:
+        """The URL of ``endpoint``: a path (below ``script_name``) when the rule's domain is the
+        bound one, else (or with ``force_external``) scheme, host and path."""
+        prefer = self.server_name if self.map.host_matching else None
+        rule, domain, path = self.map.build_rule(endpoint, values or {}, method, self.default_method, prefer)
+        host = self._host(domain)
+        same_domain = host == self.server_name if self.map.host_matching else domain == (self.subdomain or "")
+        root = quote(self.script_name[:-1], safe="/%")
+        if same_domain and not force_external:
+            return root + path
+        scheme = url_scheme or self.url_scheme
+        if not rule.websocket and url_scheme is None:
+            scheme = {"ws": "http", "wss": "https"}.get(scheme, scheme)
+        return f"{scheme}://{host}{root}{path}"
 
 
 class RuleRoute(StarletteRoute):
@@ -502,9 +528,9 @@ class RuleRoute(StarletteRoute):
     def __init__(self, rule: Rule, app: ASGIApp, view_func: Callable[..., Any] | None = None) -> None:
         super().__init__(rule.rule, app, methods=sorted(rule.methods), name=rule.endpoint)
         self.rule = rule
-        self._index = _Index([rule])
+        self._index = PathIndex([rule])
         self.endpoint = view_func or app
-        self.path_format = _VARIABLE_RE.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
+        self.path_format = VARIABLE_RE.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
 
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != ("websocket" if self.rule.websocket else "http"):

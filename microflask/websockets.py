@@ -204,7 +204,7 @@ async def dispatch_websocket(
             rv = await _handled(app, ctx, plan, e)
             if rv is None:  # no handler: a 500, logged
                 error = e
-                app.log_exception(e)
+                app.log_unhandled(e)
                 rv = InternalServerError(original_exception=e)
         response = None if rv is None else app.make_response(rv)
         for func, is_async in plan.after:

@@ -18,12 +18,14 @@ from typing import Any
 import blinker
 import pytest
 import werkzeug.exceptions as wz
+import werkzeug.routing
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 import microflask
 from microflask import Blueprint, MicroFlask, abort, request, signals
 from microflask import exceptions as ours
 from microflask.logging import has_level_handler
+from microflask.werkzeug_interop import adopt_werkzeug_hierarchy
 
 
 def test_flask_is_the_application_class() -> None:
@@ -355,6 +357,11 @@ def test_our_errors_are_werkzeug_errors_once_werkzeug_is_imported() -> None:
     assert isinstance(ours.NotFound(), wz.NotFound)
     assert issubclass(ours.BadRequestKeyError, wz.BadRequest) and issubclass(ours.BadRequestKeyError, KeyError)
     assert ours.NotFound().get_body() == ours.NotFound().get_body()  # our own methods still answer
+    adopt_werkzeug_hierarchy()  # werkzeug.routing is imported here: routing errors join too
+    redirect = ours.RequestRedirect("/there")  # Werkzeug's __init__ (other arguments) is not called
+    assert isinstance(redirect, werkzeug.routing.RequestRedirect) and redirect.new_url == "/there"
+    error = ours.BuildError("x", {})
+    assert isinstance(error, werkzeug.routing.BuildError) and "x" in str(error)
 
 
 def test_werkzeug_abort_with_a_response() -> None:

@@ -356,3 +356,41 @@ def test_document_level_security_servers_and_public_operations() -> None:
     ]
     assert "security" not in document["paths"]["/private"]["get"]  # the document's default applies
     assert document["paths"]["/public"]["get"]["security"] == []
+
+
+def test_two_models_with_one_name_both_keep_their_schema() -> None:
+    class Other(msgspec.Struct):
+        sku: str
+        address: dict[str, int]
+
+    Other.__name__ = Other.__qualname__ = "Item"  # another "Item" than the module's (a Struct too)
+
+    class Address(pydantic.BaseModel):  # another "Address", nested in a model
+        lines: list[str]
+
+    class Order(pydantic.BaseModel):
+        address: Address
+
+    app = MicroFlask(__name__)
+    OpenAPI(app)
+
+    @app.post("/a")
+    async def a(data: Item) -> UserIn:
+        return UserIn(name="n", address={"city": "c"})  # type: ignore[arg-type]
+
+    @app.post("/b")
+    @validate_request(Other)  # local models: decorators (annotations name module-level models)
+    @validate_response(Order)
+    async def b(data: Any) -> Any:
+        return Order(address=Address(lines=[]))
+
+    document = OpenAPI.document(app)
+    validate(document)
+    schemas = document["components"]["schemas"]
+    assert set(schemas["Item"]["properties"]) == {"name", "price"}
+    assert set(schemas["Item2"]["properties"]) == {"sku", "address"}
+    assert set(schemas["Address"]["properties"]) == {"city"}
+    assert set(schemas["Address2"]["properties"]) == {"lines"}
+    assert schemas["Order"]["properties"]["address"] == {"$ref": "#/components/schemas/Address2"}
+    body = document["paths"]["/b"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Item2"}

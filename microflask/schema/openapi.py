@@ -118,6 +118,21 @@ class _Document:
 
     def _schema(self, adapter: ModelAdapter) -> dict[str, Any]:
         schema, defs = adapter.json_schema(REF)
+        renames = {}
+        for name, definition in defs.items():
+            if name in self.schemas and self.schemas[name] != definition:
+                # Another model of the same name (from another module, or another library):
+                # this one gets the next free name, and its references follow.
+                number = 2
+                while f"{name}{number}" in self.schemas and self.schemas[f"{name}{number}"] != definition:
+                    number += 1
+                renames[REF.format(name=name)] = REF.format(name=f"{name}{number}")
+        if renames:
+            text = json.dumps([schema, defs])
+            for old, new in renames.items():
+                text = text.replace(json.dumps(old), json.dumps(new))
+            schema, defs = json.loads(text)
+            defs = {renames.get(REF.format(name=n), REF.format(name=n)).rsplit("/", 1)[-1]: d for n, d in defs.items()}
         self.schemas.update(defs)
         return schema
 

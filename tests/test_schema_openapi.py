@@ -394,3 +394,33 @@ def test_two_models_with_one_name_both_keep_their_schema() -> None:
     assert schemas["Order"]["properties"]["address"] == {"$ref": "#/components/schemas/Address2"}
     body = document["paths"]["/b"]["post"]["requestBody"]["content"]["application/json"]["schema"]
     assert body == {"$ref": "#/components/schemas/Item2"}
+
+
+def test_what_a_model_sends_can_differ_from_what_it_accepts() -> None:
+    class Box(pydantic.BaseModel):
+        width: int
+        height: int
+
+        @pydantic.computed_field  # type: ignore[prop-decorator]
+        @property
+        def area(self) -> int:
+            return self.width * self.height
+
+    app = MicroFlask(__name__)
+    OpenAPI(app)
+
+    @app.post("/boxes")
+    @validate_request(Box)
+    @validate_response(Box)
+    async def boxes(data: Any) -> Any:
+        return data
+
+    assert app.test_client().post("/boxes", json={"width": 2, "height": 3}).json == {"width": 2, "height": 3, "area": 6}
+    document = OpenAPI.document(app)
+    validate(document)
+    operation = document["paths"]["/boxes"]["post"]
+    assert operation["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Box"}
+    sent = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert sent == {"$ref": "#/components/schemas/BoxOutput"}
+    schemas = document["components"]["schemas"]
+    assert "area" not in schemas["Box"]["properties"] and "area" in schemas["BoxOutput"]["properties"]

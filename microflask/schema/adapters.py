@@ -136,9 +136,10 @@ class ModelAdapter:
     def to_json(self, value: Any) -> bytes:
         raise NotImplementedError
 
-    def json_schema(self, ref_template: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def json_schema(self, ref_template: str, mode: str = "validation") -> tuple[dict[str, Any], dict[str, Any]]:
         """``(schema, definitions)``: the model's schema, with ``$ref``\\ s built from ``ref_template``
-        (``"#/components/schemas/{name}"``), and the named schemas those refer to."""
+        (``"#/components/schemas/{name}"``), and the named schemas those refer to. ``mode`` is
+        ``"validation"`` (what the model accepts) or ``"serialization"`` (what it sends)."""
         raise NotImplementedError
 
     def _find_multi_fields(self) -> None:
@@ -228,7 +229,7 @@ class MsgspecAdapter(ModelAdapter):
                 raise ModelError(_msgspec_errors(e)) from None
         return self._encoder.encode(value)
 
-    def json_schema(self, ref_template: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def json_schema(self, ref_template: str, mode: str = "validation") -> tuple[dict[str, Any], dict[str, Any]]:
         (schema,), defs = self._msgspec.json.schema_components([self.model], ref_template=ref_template)
         return schema, defs
 
@@ -268,8 +269,8 @@ class PydanticAdapter(ModelAdapter):
                 raise ModelError(_pydantic_errors(e)) from None
         return self._adapter.dump_json(value)  # type: ignore[no-any-return]
 
-    def json_schema(self, ref_template: str) -> tuple[dict[str, Any], dict[str, Any]]:
-        schema = self._adapter.json_schema(ref_template=ref_template.replace("{name}", "{model}"))
+    def json_schema(self, ref_template: str, mode: str = "validation") -> tuple[dict[str, Any], dict[str, Any]]:
+        schema = self._adapter.json_schema(ref_template=ref_template.replace("{name}", "{model}"), mode=mode)
         defs = schema.pop("$defs", {})
         if isinstance(self.model, type) and schema.get("type") == "object" and "title" in schema:
             # A model's own schema is named, as msgspec does: the document refers to it.

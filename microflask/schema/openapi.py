@@ -101,6 +101,8 @@ class _Document:
         self.tags: set[str] = set()
         self._json: bytes | None = None
         self._rules: dict[str, list[Any]] | None = None
+        #: the model first named so in the document (to tell its output schema from a namesake's)
+        self._owners: dict[str, Any] = {}
 
     # -- at freeze: wrap each view, and describe it ----------------------------------------
     def wrap(self, app: Any, rule: Any, view: Callable[..., Any]) -> Callable[..., Any]:
@@ -116,17 +118,19 @@ class _Document:
         self._json = None
         return wrap_view(view, ops, view_is_async(view))
 
-    def _schema(self, adapter: ModelAdapter) -> dict[str, Any]:
-        schema, defs = adapter.json_schema(REF)
+    def _schema(self, adapter: ModelAdapter, mode: str = "validation") -> dict[str, Any]:
+        schema, defs = adapter.json_schema(REF, mode)
         renames = {}
         for name, definition in defs.items():
             if name in self.schemas and self.schemas[name] != definition:
-                # Another model of the same name (from another module, or another library):
-                # this one gets the next free name, and its references follow.
-                number = 2
-                while f"{name}{number}" in self.schemas and self.schemas[f"{name}{number}"] != definition:
-                    number += 1
-                renames[REF.format(name=name)] = REF.format(name=f"{name}{number}")
+                # Another model of the same name (from another module, or another library), or
+                # what a model sends differing from what it accepts (a computed field): this one
+                # gets the next free name ("TodoOutput", "Item2"), and its references follow.
+                same_model = self._owners.get(name) is adapter.base
+                candidates = [f"{name}Output"] if mode == "serialization" and same_model else []
+                candidates += [f"{name}{number}" for number in range(2, len(self.schemas) + 3)]
+                new = next(c for c in candidates if c not in self.schemas or self.schemas[c] == definition)
+                renames[REF.format(name=name)] = REF.format(name=new)
         if renames:
             text = json.dumps([schema, defs])
             for old, new in renames.items():
@@ -134,6 +138,7 @@ class _Document:
             schema, defs = json.loads(text)
             defs = {renames.get(REF.format(name=n), REF.format(name=n)).rsplit("/", 1)[-1]: d for n, d in defs.items()}
         self.schemas.update(defs)
+        self._owners.setdefault(getattr(adapter.base, "__name__", ""), adapter.base)
         return schema
 
     def _object_schema(self, adapter: ModelAdapter) -> dict[str, Any]:
@@ -227,7 +232,7 @@ class _Document:
         for code, (model, headers_model) in sorted(spec.responses.items()):
             entry: dict[str, Any] = {"description": _phrase(code)}
             if model is not None:
-                entry["content"] = {"application/json": {"schema": self._schema(adapter_for(model))}}
+                entry["content"] = {"application/json": {"schema": self._schema(adapter_for(model), "serialization")}}
             if headers_model is not None:
                 entry["headers"] = {
                     p["name"]: {"schema": p["schema"], "required": p["required"]}

@@ -1,10 +1,11 @@
 """The whole benchmark suite in one command (``make bench``): microflask side by side with
-Starlette, FastAPI, Quart and Flask + gunicorn, checked against the targets of issue #6.
+Starlette, FastAPI, Quart and Flask + gunicorn, checked against the targets of issue #6 (and a
+validated endpoint against FastAPI and Litestar, issue #16).
 
 The peers live in their own virtualenv (``.venv-bench`` at the repository root, or
 ``$MICROFLASK_BENCH_VENV``), never in microflask's dependencies: this script creates it on first
 use (microflask installed editable, plus uvicorn[standard], starlette, fastapi, quart, flask,
-gunicorn, orjson, matplotlib and the profilers) and re-runs itself there. wrk comes from
+gunicorn, orjson, matplotlib, the profilers, litestar, pydantic and msgspec) and re-runs itself there. wrk comes from
 Debian's ``wrk`` package, installed with apt-get when it is missing (as root).
 
 Sections (each a script of its own in this folder, run in a fresh process):
@@ -15,6 +16,8 @@ Sections (each a script of its own in this folder, run in a fresh process):
   memory     RSS growth over 100k requests, RSS of a served process, import time
   upload     peak RSS of the server while a 200 MiB multipart upload is parsed
   wire       uvicorn (and gunicorn) servers under wrk: req/s and latency
+  typed      a validated POST /items (pydantic, msgspec) vs FastAPI and Litestar: in process,
+             then over the wire (wrk)
 
 It prints every section, then a table of the targets, writes ``benchmarks/results/latest.json``
 and redraws ``docs/img/performance.png`` (``chart.py``).
@@ -53,8 +56,11 @@ PEERS = [
     "pyinstrument",
     "py-spy",
     "httpx2",  # microflask's test transport: templates.py renders in app.test_request_context()
+    "litestar",
+    "pydantic",  # microflask.schema's libraries (the api extra)
+    "msgspec",
 ]
-SECTIONS = ["inprocess", "json", "routing", "templates", "memory", "upload", "wire"]
+SECTIONS = ["inprocess", "json", "routing", "templates", "memory", "upload", "wire", "typed"]
 VERSIONS_OF = [
     "microflask",
     "starlette",
@@ -67,6 +73,9 @@ VERSIONS_OF = [
     "gunicorn",
     "orjson",
     "jinja2",
+    "litestar",
+    "pydantic",
+    "msgspec",
 ]
 
 #: Arguments of each section's script: the full run, and --quick (checks the machinery only).
@@ -80,6 +89,7 @@ FULL = {
     "memory": ["memory.py", "--requests", "100000", "--import-runs", "15"],
     "upload": ["upload.py", "--mib", "200"],
     "wire": ["wire.py", "--duration", "5", "--warmup", "1", "--rounds", "4"],
+    "typed": ["typed.py", "--requests", "3000", "--rounds", "10", "--wire", "--duration", "5"],
 }
 QUICK = {
     "inprocess": ["inprocess.py", "--requests", "300", "--rounds", "1"],
@@ -89,9 +99,10 @@ QUICK = {
     "memory": ["memory.py", "--requests", "5000", "--warmup", "1000", "--import-runs", "2"],
     "upload": ["upload.py", "--mib", "20"],
     "wire": ["wire.py", "--duration", "1", "--warmup", "1", "--rounds", "1"],
+    "typed": ["typed.py", "--requests", "300", "--rounds", "1"],
 }
 #: Sections timed in-process run pinned to CPU 0, as the servers are.
-PINNED = {"inprocess", "json", "routing", "templates", "memory"}
+PINNED = {"inprocess", "json", "routing", "templates", "memory", "typed"}
 
 
 # -- the benchmark virtualenv -------------------------------------------------------------------
@@ -279,6 +290,15 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
     if s:
         peak_mb = s["hwm_after_kib"] * 1024 / 1e6
         out.append(target(f"7 peak RSS, {s['mib']} MiB upload (MB)", peak_mb, 64.0, "max", f"{peak_mb:.1f} MB"))
+    s = sections.get("typed")
+    if s:  # issue #16: a validated endpoint, per request in process
+        for peer, limit, what in (("fastapi", 0.5, "pydantic vs FastAPI"), ("litestar", 1.0, "msgspec vs Litestar")):
+            r = s["ratio_over"].get(peer, {}).get("valid")
+            if r is not None:
+                out.append(target(f"16 typed POST {what}", r, limit, "max", f"{r:.2f}x"))
+        r = s.get("ratio_rps_over", {}).get("fastapi")
+        if r is not None:
+            out.append(target("16 typed POST wire req/s vs FastAPI", r, 2.0, "min", f"{r:.2f}x"))
     return out
 
 
@@ -313,6 +333,8 @@ def main() -> None:
         raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
     if "wire" in chosen and not ensure_wrk():
         chosen.remove("wire")
+    if "typed" in chosen and "wire" not in chosen:
+        ensure_wrk()  # typed.py skips its wire part without wrk
     # Import-time and server start-up figures must not include compiling from source
     # (PYTHONDONTWRITEBYTECODE=1 is common here): byte-compile microflask and the venv first.
     import sysconfig

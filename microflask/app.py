@@ -185,6 +185,8 @@ class MicroFlask(AppBase):
                 # A rule with no view is an alias for url_for (add_url_rule("/", endpoint="index"));
                 # should a request ever reach it, the 500 names what is missing.
                 view = self.view_functions.get(rule.endpoint) or _missing_view(rule.endpoint)
+                for wrap in self.view_wrappers:
+                    view = wrap(self, rule, view)
                 plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None)

@@ -118,6 +118,10 @@ class AppBase(Scaffold):
         self.user_middleware: list[tuple[type, tuple[Any, ...], dict[str, Any]]] = []
         self.jinja_options: dict[str, Any] = {}
         self.shell_context_processors: list[Callable[[], dict[str, Any]]] = []
+        #: Extensions' view wrappers, applied when the app freezes: ``wrap(app, rule, view)``
+        #: returns the view to serve for ``rule``'s endpoint (the same kind, sync or async). An
+        #: extension that types views (``microflask.schema``) registers here; none: no cost.
+        self.view_wrappers: list[Callable[[AppBase, Rule, Callable[..., Any]], Callable[..., Any]]] = []
         self._entry: ASGIApp | None = None
         self._no_route_plan: EndpointPlan | None = None
         #: Set at freeze: a permanent session is refreshed by requests that do not touch it (Flask's

@@ -50,7 +50,7 @@ class Segment:
 
     def __init__(self, pattern: str, converters: dict[str, BaseConverter], whole: str | None = None, literal: int = 0):
         self.key = pattern
-        self.regex = re.compile(pattern)
+        self.regex = re.compile(pattern, re.DOTALL)  # a decoded value may hold any character, "\n" too
         self.converters = converters
         self.weight = sum(c.weight for c in converters.values())
         #: The variable's name when it is the whole segment (``/<int:id>/``): no groups to read.
@@ -231,7 +231,7 @@ class Rule:
             segments.append(make_segment(current))
         else:
             converters = {t: c for t, c in current + parts[tail_from:] if c is not None}
-            self._tail = re.compile(pattern(current + parts[tail_from:]))
+            self._tail = re.compile(pattern(current + parts[tail_from:]), re.DOTALL)  # <path:p> holds "\n" too
             self._tail_converters = converters
         self._segments = segments[1:]  # the rule starts with "/", so segment 0 is ""
 

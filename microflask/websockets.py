@@ -27,6 +27,8 @@ from .concurrency import is_async_callable
 from .ctx import AppContext
 from .exceptions import HTTPException, InternalServerError, NotFound
 from .globals import _cv_context
+from .schema.adapters import ModelError, adapter_for
+from .schema.spec import ResponseValidationError
 from .sessions import open_session_before_view
 from .wrappers import ConnectionAttributes
 
@@ -38,7 +40,27 @@ if TYPE_CHECKING:
     from .plans import EndpointPlan
     from .routing import Rule
 
-__all__ = ["WebSocketDisconnect", "Websocket", "WebsocketContext", "dispatch_websocket"]
+__all__ = ["MessageValidationError", "WebSocketDisconnect", "Websocket", "WebsocketContext", "dispatch_websocket"]
+
+#: The close code for a message that does not validate (RFC 6455: "inconsistent" payload data).
+INVALID_MESSAGE = 1007
+
+
+class MessageValidationError(WebSocketDisconnect):
+    """``receive_as`` got a message that does not validate: the connection is closed with
+    1007 and the errors as the reason. A view that does not catch it ends quietly, as when the
+    client leaves; ``errors`` holds FastAPI-shaped items (see :mod:`microflask.schema`)."""
+
+    def __init__(self, errors: list[dict[str, Any]], reason: str) -> None:
+        super().__init__(INVALID_MESSAGE, reason)
+        self.errors = errors
+
+
+def _close_reason(errors: list[dict[str, Any]]) -> str:
+    """The errors, short enough for a close frame (at most 123 bytes of UTF-8)."""
+    text = "; ".join(f"{'.'.join(str(p) for p in e['loc']) or 'message'}: {e['msg']}" for e in errors)
+    data = text.encode("utf-8")
+    return text if len(data) <= 123 else data[:120].decode("utf-8", "ignore") + "..."
 
 
 class Websocket(ConnectionAttributes, HTTPConnection):  # type: ignore[misc]
@@ -93,6 +115,32 @@ class Websocket(ConnectionAttributes, HTTPConnection):  # type: ignore[misc]
     async def send_json(self, data: Any) -> None:
         """Send ``data`` as a JSON text message."""
         await self.send(json.dumps(data))
+
+    async def receive_as(self, model: Any) -> Any:
+        """The next message (JSON) validated as ``model``: a pydantic model, a msgspec Struct, a
+        dataclass or a list of one (see :mod:`microflask.schema`). A message that does not
+        validate closes the connection with 1007 and says why in the close reason, then raises
+        :class:`MessageValidationError`."""
+        adapter = adapter_for(model)
+        data = await self.receive()
+        try:
+            return adapter.from_json(data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data)
+        except ModelError as e:
+            reason = _close_reason(e.errors)
+            await self.close(INVALID_MESSAGE, reason)
+            raise MessageValidationError(e.errors, reason) from None
+
+    async def send_as(self, value: Any, model: Any) -> None:
+        """Send ``value`` (a model instance, or a dict or list the model accepts) as a JSON text
+        message, checked against ``model``. A value that does not fit is the server's bug:
+        :class:`~microflask.schema.ResponseValidationError`."""
+        adapter = adapter_for(model)
+        try:
+            body = adapter.to_json(value)
+        except ModelError as e:
+            endpoint = self.url_rule.endpoint if self.url_rule is not None else None
+            raise ResponseValidationError(endpoint, None, adapter.name, e.errors) from None
+        await self.send(body.decode("utf-8"))
 
     async def close(self, code: int = 1000, reason: str | None = None) -> None:
         """Close the connection (before accepting it: refuse it)."""

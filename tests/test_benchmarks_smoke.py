@@ -51,3 +51,10 @@ def test_templates_benchmark_runs_and_prints_a_ratio() -> None:
 def test_routing_benchmark_runs_and_prints_ratios() -> None:
     out = run_script("routing.py", "--requests", "50", "--rounds", "1", "--counts", "10,100")
     assert len(RATIO.findall(out)) == 2, out
+
+
+def test_typed_benchmark_runs() -> None:
+    pytest.importorskip("pydantic")
+    pytest.importorskip("msgspec")
+    out = run_script("typed.py", "--requests", "50", "--rounds", "1")
+    assert "microflask-pydantic" in out and "microflask-msgspec" in out, out

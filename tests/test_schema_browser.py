@@ -1,0 +1,69 @@
+"""/docs in real headless Chromium: Swagger UI loads offline, "Try it out" calls the live app.
+
+Same harness as test_browser.py (Debian's Chromium through Playwright, only 127.0.0.1 reachable,
+bounded waits, skipped with the reason when there is no browser). The screenshot goes to
+docs/img/api-docs.png when it is missing or with ``UPDATE_SCREENSHOTS=1``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from subprocess_server import free_port
+from test_browser import NO_BROWSER, Browser, browser, keep_screenshot, playwright, serve  # noqa: F401
+
+pytestmark = pytest.mark.skipif(NO_BROWSER is not None, reason=NO_BROWSER or "")
+
+NOTES_APP = '''\
+import pydantic
+
+from microflask import MicroFlask
+from microflask.schema import OpenAPI
+
+app = MicroFlask(__name__)
+OpenAPI(app, title="Notes API", version="1.0")
+
+
+class NoteIn(pydantic.BaseModel):
+    text: str
+
+
+class Note(NoteIn):
+    id: int
+
+
+@app.post("/notes")
+async def create_note(data: NoteIn) -> Note:
+    """Create a note (the text comes back in capitals)."""
+    return Note(id=1, text=data.text.upper())
+'''
+
+
+def test_swagger_ui_try_it_out(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    (tmp_path / "notes_app.py").write_text(NOTES_APP)
+    port = free_port()
+    with serve("notes_app:app", tmp_path, port):
+        page: Any = browser.new_page()
+        page.goto(f"http://127.0.0.1:{port}/docs")
+        expect(page.locator(".info .title")).to_contain_text("Notes API")
+        page.locator(".opblock-summary-path", has_text="/notes").click()
+        page.get_by_role("button", name="Try it out").click()
+        page.locator("textarea.body-param__text").fill('{"text": "hello offline"}')
+        page.get_by_role("button", name="Execute").click()
+        responses = page.locator(".live-responses-table")
+        expect(responses.locator("tbody .response-col_status")).to_contain_text("200")
+        expect(responses.locator("tbody .response-col_description")).to_contain_text("HELLO OFFLINE")
+        shot = tmp_path / "api-docs.png"
+        page.set_viewport_size({"width": 1024, "height": 1500})
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=str(shot))
+        # A body that does not validate shows the 422 and its field errors.
+        page.locator("textarea.body-param__text").fill("{}")
+        page.get_by_role("button", name="Execute").click()
+        expect(responses.locator("tbody .response-col_status")).to_contain_text("422")
+        expect(responses.locator("tbody .response-col_description")).to_contain_text("Field required")
+    keep_screenshot(shot, "api-docs.png")

@@ -7,6 +7,7 @@ builds the app's collaborators on top of it, freezes it, and serves it.
 
 from __future__ import annotations
 
+import contextvars
 import functools
 import inspect
 import logging
@@ -18,10 +19,11 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from starlette.routing import Router
 
 from .blueprints import Blueprint
-from .concurrency import is_async_callable
+from .concurrency import call_async_from_sync, is_async_callable
 from .config import DEFAULT_CONFIG, Config
 from .ctx import RequestContext, _AppCtxGlobals
 from .debughelpers import FormDataRoutingRedirect
@@ -466,6 +468,29 @@ class AppBase(Scaffold):
         for scope in [None] + [".".join(parts[: i + 1]) for i in range(len(parts))]:
             for func in self.url_default_functions.get(scope, ()):
                 func(endpoint, values)
+
+    # -- calling user functions (Flask's names, used by extensions) ----------------------
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` itself if it is sync; for an ``async def`` one, a sync function calling it
+        (from a sync view's worker thread it runs on the event loop; see
+        :func:`~microflask.concurrency.call_async_from_sync`)."""
+        if not is_async_callable(func):
+            return func
+        return functools.wraps(func)(functools.partial(call_async_from_sync, func))
+
+    def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func`` itself if it is async; a sync one becomes an ``async def`` running it in a
+        worker thread (so blocking code does not hold the event loop), with the caller's context."""
+        if is_async_callable(func):
+            return func
+
+        @functools.wraps(func)
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            return await anyio.to_thread.run_sync(
+                contextvars.copy_context().run, functools.partial(func, *args, **kwargs)
+            )
+
+        return run
 
     # -- resources -------------------------------------------------------------------
     def open_instance_resource(self, resource: str, mode: str = "rb", encoding: str | None = "utf-8") -> Any:

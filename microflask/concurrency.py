@@ -22,7 +22,7 @@ import anyio.from_thread
 import anyio.to_thread
 from anyio.abc import TaskGroup
 
-__all__ = ["ThreadLane", "finish_without_loop", "is_async_callable", "on_event_loop"]
+__all__ = ["ThreadLane", "call_async_from_sync", "finish_without_loop", "is_async_callable", "on_event_loop"]
 
 T = TypeVar("T")
 _Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...], list[Any], anyio.Event]
@@ -109,3 +109,18 @@ def finish_without_loop(coro: Coroutine[Any, Any, T], needs_loop: str) -> T:
         return done.value  # type: ignore[no-any-return]
     coro.close()
     raise RuntimeError(needs_loop)
+
+
+def call_async_from_sync(func: Callable[..., Coroutine[Any, Any, T]], *args: Any, **kwargs: Any) -> T:
+    """Call the coroutine function ``func`` from sync code and return its result: in a sync
+    view's worker thread it runs on the request's event loop; with no loop anywhere, it gets
+    one of its own. On the event loop itself this cannot wait, and says so."""
+    if on_event_loop():
+        raise RuntimeError(
+            f"{getattr(func, '__qualname__', func)!r} is async and was called from sync code running on the"
+            " event loop: await it instead, or call it from a sync view (a worker thread)."
+        )
+    try:
+        return anyio.from_thread.run(functools.partial(func, *args, **kwargs))
+    except anyio.NoEventLoopError:
+        return anyio.run(functools.partial(func, *args, **kwargs))

@@ -23,7 +23,7 @@ import anyio.to_thread
 from starlette.routing import Router
 
 from .blueprints import Blueprint
-from .concurrency import call_async_from_sync, is_async_callable
+from .concurrency import call_async_from_sync, is_async_callable, on_event_loop
 from .config import DEFAULT_CONFIG, Config
 from .ctx import RequestContext, _AppCtxGlobals
 from .debughelpers import FormDataRoutingRedirect
@@ -471,12 +471,21 @@ class AppBase(Scaffold):
 
     # -- calling user functions (Flask's names, used by extensions) ----------------------
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
-        """``func`` itself if it is sync; for an ``async def`` one, a sync function calling it
-        (from a sync view's worker thread it runs on the event loop; see
-        :func:`~microflask.concurrency.call_async_from_sync`)."""
+        """``func`` itself if it is sync; for an ``async def`` one, a sync function calling it.
+        From sync code (a sync view's worker thread) that runs it on the event loop to its end
+        (:func:`~microflask.concurrency.call_async_from_sync`). On the event loop, which cannot
+        wait, it gives the coroutine: a Flask extension's view decorator
+        (``return current_app.ensure_sync(view)(**kwargs)``) returns it, and the app awaits it."""
         if not is_async_callable(func):
             return func
-        return functools.wraps(func)(functools.partial(call_async_from_sync, func))
+
+        @functools.wraps(func)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if on_event_loop():
+                return func(*args, **kwargs)
+            return call_async_from_sync(func, *args, **kwargs)
+
+        return call
 
     def ensure_async(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func`` itself if it is async; a sync one becomes an ``async def`` running it in a

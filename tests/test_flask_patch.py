@@ -7,6 +7,7 @@ themselves: it must never be the one imported.
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import sys
 import textwrap
@@ -180,19 +181,23 @@ def test_ensure_sync_runs_an_async_callback_from_a_sync_view() -> None:
         assert app.ensure_sync(load_user)("8") == "user 8 in /cli"
 
 
-def test_ensure_sync_on_the_event_loop_says_to_await() -> None:
+def test_ensure_sync_in_an_async_views_decorator_gives_the_coroutine_to_await() -> None:
     app = MicroFlask(__name__)
 
-    async def callback() -> str:
-        return "x"
+    def flask_style_decorator(view: Any) -> Any:  # as Flask-Login's login_required is written
+        @functools.wraps(view)
+        def decorated(*args: Any, **kwargs: Any) -> Any:
+            return app.ensure_sync(view)(*args, **kwargs)
 
-    @app.route("/")
-    async def index() -> str:
-        return str(app.ensure_sync(callback)())
+        return decorated
 
-    app.testing = True
-    with pytest.raises(RuntimeError, match="await it instead"):
-        app.test_client().get("/")
+    @app.route("/<name>")
+    @flask_style_decorator
+    async def index(name: str) -> str:
+        await anyio.sleep(0)
+        return f"hello {name}"
+
+    assert app.test_client().get("/ada").text == "hello ada"
 
 
 @pytest.mark.anyio

@@ -7,6 +7,7 @@ then the test. The behaviours themselves were compared with Flask 3.2 when the d
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 import subprocess
 import sys
@@ -478,14 +479,41 @@ def test_a_rule_default_loses_to_the_hosts_value() -> None:
     assert app.test_client().get(base_url="http://example.test").text == "example.test"
 
 
-# -- docs/migrating-from-quart.md, "Names Quart has and microflask does not" -------------------------
+# -- docs/migrating-from-quart.md ----------------------------------------------------------------------
 
 
 def test_quart_names_not_provided() -> None:
-    # "`copy_current_websocket_context`, `copy_current_app_context`, `has_websocket_context`,
-    # `make_push_promise` ..." and "Quart's websocket signals ... are not provided"
+    # "Names Quart has and microflask does not": "`copy_current_websocket_context`,
+    # `copy_current_app_context`, `has_websocket_context` and `make_push_promise`", and "Quart's
+    # own websocket signals ... are not"
     names = ["Quart", "copy_current_websocket_context", "copy_current_app_context", "has_websocket_context"]
     names.append("make_push_promise")
     assert [name for name in names if hasattr(microflask, name)] == []
-    assert not hasattr(signals, "websocket_started")
-    assert not hasattr(signals, "got_websocket_exception")
+    websocket_signals = ["websocket_started", "websocket_finished", "websocket_tearing_down", "got_websocket_exception"]
+    assert [name for name in websocket_signals if hasattr(signals, name)] == []
+
+
+def test_quart_helpers_that_are_not_async_here() -> None:
+    # "`await flash(...)` fails with `TypeError`", "`request.body` is Starlette's method",
+    # "`from quart.utils import run_sync` ... no such helper"
+    app = MicroFlask(__name__)
+    app.secret_key = "test"
+    app.testing = True
+
+    @app.route("/")
+    async def view() -> str:
+        await flash("saved")  # type: ignore[func-returns-value]
+        return "ok"
+
+    with pytest.raises(TypeError, match="can't be used in 'await' expression"):
+        app.test_client().get("/")
+    assert inspect.iscoroutinefunction(microflask.Request.body)
+    assert importlib.util.find_spec("microflask.utils") is None
+
+
+def test_quart_lifespan_names_not_provided() -> None:
+    # "`@app.while_serving` ... becomes `@app.lifespan`" and "Quart needs `app.test_app()` for
+    # that, which does not exist here."
+    app = MicroFlask(__name__)
+    assert not hasattr(app, "while_serving")
+    assert not hasattr(app, "test_app")

@@ -399,9 +399,11 @@ def test_plain_with_app_context_cannot_run_an_async_receiver() -> None:
     async def receiver(sender: Any, **extra: Any) -> None:
         pass
 
+    ctx = app.app_context()
     with appcontext_pushed.connected_to(receiver, app), pytest.raises(RuntimeError, match="is async"):
-        with app.app_context():
-            pass
+        ctx.push()  # what `with app.app_context():` does first
+    ctx.pop()  # the context was pushed before the signal was sent: leave none behind
+    assert not microflask.has_app_context()
 
 
 # -- "The command line" (the command-line work lifts these: delete the sentences with the tests) -----

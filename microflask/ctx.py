@@ -158,6 +158,15 @@ class RequestContext(AppContext):
         self.background_jobs: list[Callable[[], Any]] = []
         self.after_request_functions: list[Callable[[Response], Any]] = []
 
+    def copy(self) -> RequestContext:
+        """A context for the same request and session, to push in another task or thread (Flask's
+        way to hand a request to a greenlet; ``copy_current_request_context`` wraps it for you).
+        It has its own ``g``."""
+        copied = type(self)(self.app, self.request)  # type: ignore[arg-type]
+        copied.session = self.session
+        copied.flashes = self.flashes
+        return copied
+
     def match_request(self) -> None:
         """Flask's hook for matching the URL early (e.g. in ``open_session``): the request is
         already matched before its context exists, so ``request.endpoint`` is set; a no-op."""

@@ -78,7 +78,10 @@ class Scaffold:
     ) -> None:
         self.import_name = import_name
         self.root_path = root_path if root_path is not None else get_root_path(import_name)
-        self.static_folder = os.path.join(self.root_path, static_folder) if static_folder is not None else None
+        # Trailing slashes dropped, as Flask: "static/" is served under /static; "" is the root path itself.
+        self.static_folder = (
+            os.path.join(self.root_path, os.fspath(static_folder).rstrip("/\\")) if static_folder is not None else None
+        )
         self._static_url_path: str | None = None
         self.static_url_path = static_url_path
         self.template_folder = os.fspath(template_folder) if template_folder is not None else None

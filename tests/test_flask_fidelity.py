@@ -747,6 +747,14 @@ def test_static_folder_empty_serves_the_root_path(tmp_path: Any) -> None:
     assert app.test_client().get("/hello.txt").text == "hi"
 
 
+def test_static_folder_with_a_trailing_slash_is_served_under_its_name(tmp_path: Any) -> None:
+    (tmp_path / "static").mkdir()
+    (tmp_path / "static" / "hello.txt").write_text("hi")
+    app = MicroFlask(__name__, root_path=str(tmp_path), static_folder="static/")
+    assert (app.static_folder, app.static_url_path) == (str(tmp_path / "static"), "/static")
+    assert app.test_client().get("/static/hello.txt").text == "hi"
+
+
 def test_debug_explains_files_sent_without_multipart() -> None:
     app = MicroFlask(__name__)
 
@@ -821,3 +829,16 @@ def test_leaving_a_context_runs_every_teardown_then_raises_them_together() -> No
             pass
     assert ran == ["request", "app"] and len(info.value.exceptions) == 2
     assert not microflask.has_app_context()
+
+
+def test_request_context_copy_shares_the_request_and_session_not_g() -> None:
+    app = MicroFlask(__name__)
+    app.secret_key = "k"
+    with app.test_request_context("/where?x=1") as ctx:
+        microflask.session["user"] = "ada"
+        microflask.g.value = 1
+        copied = ctx.copy()
+    with copied:
+        assert request.path == "/where" and request.args["x"] == "1"
+        assert microflask.session["user"] == "ada"
+        assert "value" not in microflask.g

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import responses as _responses
 from . import signals as _signals
+from . import teardown
 from .appbase import AppBase
 from .background import BackgroundTasks
 from .concurrency import ThreadLane, is_async_callable
@@ -40,7 +41,7 @@ from .fakerequest import make_test_request_context
 from .globals import _cv_context, current_context, g
 from .httputil import host_is_trusted, route_path
 from .lifespan import run_lifespan
-from .plans import EndpointPlan, teardown_hooks
+from .plans import EndpointPlan
 from .routing import Rule
 from .sessions import open_session_before_view
 from .werkzeug_interop import adopt_werkzeug_hierarchy, as_ours, error_lookup_classes, is_foreign_http_exception
@@ -57,16 +58,6 @@ __all__ = ["MicroFlask"]
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
 _SIGNALS = _signals.state  # read on the request path: one attribute, False until a receiver connects
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
-
-
-def _teardown_errors(failed: list[Exception] | None, failed_app: list[Exception] | None) -> ExceptionGroup[Exception]:
-    """The errors of a context's teardown, grouped as Flask 3.2 raises them."""
-    groups = []
-    if failed:
-        groups.append(ExceptionGroup("Errors during request teardown", failed))
-    if failed_app:
-        groups.append(ExceptionGroup("Errors during app teardown", failed_app))
-    return ExceptionGroup("Errors during context teardown", groups)
 
 
 def _missing_view(endpoint: str) -> Any:
@@ -356,8 +347,12 @@ class MicroFlask(AppBase):
         # or a helper returned without "await" (return render_template(...)).
         while type(rv) is CoroutineType:
             rv = await rv
-        if type(rv) not in _PLAIN_RESULTS and inspect.isawaitable(rv):
-            rv = await rv
+        kind = type(rv)
+        if kind not in _PLAIN_RESULTS:
+            if inspect.isawaitable(rv):
+                rv = await rv
+        elif kind is tuple and rv and type(rv[0]) is CoroutineType:  # (render_template(...), 404)
+            rv = (await rv[0], *rv[1:])
         return rv
 
     @staticmethod
@@ -368,7 +363,14 @@ class MicroFlask(AppBase):
         lane = getattr(ctx, "lane", None)
         if lane is not None:
             return await lane.run(func, *args)
-        return func(*args)
+        rv = func(*args)
+        # A sync hook or handler on the event loop (a routing 404, an async view's request) gets the
+        # awaitable forms of the helpers (render_template, ...): what it returns unawaited is awaited.
+        if type(rv) is CoroutineType:
+            return await rv
+        if type(rv) is tuple and rv and type(rv[0]) is CoroutineType:
+            return (await rv[0], *rv[1:])
+        return rv
 
     async def _finalize(self, ctx: RequestContext, plan: EndpointPlan, response: Any) -> Any:
         for func in ctx.after_request_functions:
@@ -403,78 +405,22 @@ class MicroFlask(AppBase):
         the rest still run; where errors propagate (TESTING, DEBUG) they are then raised together."""
         failed = failed_app = None
         if plan.teardown_request or plan.teardown_app or _SIGNALS.connected:  # most requests have none
-            failed = await self._run_teardown(ctx, plan.teardown_request, error, _signals.request_tearing_down)
-            failed_app = await self._run_teardown(ctx, plan.teardown_app, error, _signals.appcontext_tearing_down)
+            failed = await teardown.run(self, ctx, plan.teardown_request, error, _signals.request_tearing_down)
+            failed_app = await teardown.run(self, ctx, plan.teardown_app, error, _signals.appcontext_tearing_down)
         request = ctx.request
         if request is not None and request._form is not None:
             await request.close()
         if (failed or failed_app) and self._propagates_exceptions():
-            raise _teardown_errors(failed, failed_app)
-
-    async def _run_teardown(
-        self, ctx: AppContext, hooks: tuple[Any, ...], error: BaseException | None, signal: Any
-    ) -> list[Exception] | None:
-        failed: list[Exception] | None = None
-        for func, is_async in hooks:
-            try:
-                await self._call(ctx, func, is_async, error)
-            except Exception as e:
-                self.logger.exception("Error in teardown function %s", getattr(func, "__qualname__", func))
-                failed = [*(failed or ()), e]
-        if _SIGNALS.connected:
-            for receiver_error in await _signals.send_async_to_all(signal, self, exc=error):
-                self.logger.error("Error in a %s receiver", signal.name, exc_info=receiver_error)
-                failed = [*(failed or ()), receiver_error]
-        return failed
+            raise teardown.grouped(failed, failed_app)
 
     async def do_teardown(self, ctx: AppContext, exc: BaseException | None = None) -> None:
         """Run the teardown functions and signals of ``ctx`` on leaving ``async with`` it; every one
         runs, then their errors are raised together (as Flask 3.2's context pop)."""
-        request_hooks, app_hooks = teardown_hooks(self, ctx)
-        failed: list[Exception] = []
-        for func, is_async in request_hooks:
-            try:
-                await self._call(ctx, func, is_async, exc)
-            except Exception as e:
-                failed.append(e)
-        if ctx.request is not None:
-            failed += await _signals.send_async_to_all(_signals.request_tearing_down, self, exc=exc)
-        failed_app: list[Exception] = []
-        for func, is_async in app_hooks:
-            try:
-                await self._call(ctx, func, is_async, exc)
-            except Exception as e:
-                failed_app.append(e)
-        failed_app += await _signals.send_async_to_all(_signals.appcontext_tearing_down, self, exc=exc)
-        if failed or failed_app:
-            raise _teardown_errors(failed, failed_app)
+        await teardown.leave_context(self, ctx, exc)
 
     def do_teardown_sync(self, ctx: AppContext, exc: BaseException | None = None) -> None:
         """:meth:`do_teardown` on leaving a plain ``with`` (sync teardown functions only)."""
-        request_hooks, app_hooks = teardown_hooks(self, ctx)
-        for func, is_async in (*request_hooks, *app_hooks):
-            if is_async:
-                raise RuntimeError(
-                    f"The teardown function {func.__qualname__} is async: leave the context with"
-                    " 'async with' (not 'with') so it can be awaited."
-                )
-        failed: list[Exception] = []
-        for func, _ in request_hooks:
-            try:
-                func(exc)
-            except Exception as e:
-                failed.append(e)
-        if ctx.request is not None:
-            failed += _signals.send_sync_to_all(_signals.request_tearing_down, self, exc=exc)
-        failed_app: list[Exception] = []
-        for func, _ in app_hooks:
-            try:
-                func(exc)
-            except Exception as e:
-                failed_app.append(e)
-        failed_app += _signals.send_sync_to_all(_signals.appcontext_tearing_down, self, exc=exc)
-        if failed or failed_app:
-            raise _teardown_errors(failed, failed_app)
+        teardown.leave_context_sync(self, ctx, exc)
 
     # -- errors ------------------------------------------------------------------------
     def _find_error_handler(self, e: BaseException, scopes: tuple[str | None, ...]) -> Callable[..., Any] | None:

@@ -842,3 +842,33 @@ def test_request_context_copy_shares_the_request_and_session_not_g() -> None:
         assert request.path == "/where" and request.args["x"] == "1"
         assert microflask.session["user"] == "ada"
         assert "value" not in microflask.g
+
+
+def test_a_sync_error_handler_rendering_a_template_answers_for_every_kind_of_error() -> None:
+    app = MicroFlask(__name__)
+
+    @app.errorhandler(404)
+    def not_found(e: Exception) -> Any:
+        return microflask.render_template_string("missing: {{ request.path }}"), 404
+
+    @app.errorhandler(ValueError)
+    def bad_value(e: Exception) -> Any:
+        return microflask.render_template_string("bad: {{ e }}", e=e), 400
+
+    @app.route("/async")
+    async def async_view() -> str:
+        raise ValueError("async")
+
+    @app.route("/sync")
+    def sync_view() -> str:
+        raise ValueError("sync")
+
+    @app.route("/abort")
+    async def aborting() -> str:
+        microflask.abort(404)
+
+    client = app.test_client()
+    assert (client.get("/nowhere").status_code, client.get("/nowhere").text) == (404, "missing: /nowhere")
+    assert client.get("/abort").text == "missing: /abort"
+    assert (client.get("/async").status_code, client.get("/async").text) == (400, "bad: async")
+    assert client.get("/sync").text == "bad: sync"

@@ -13,7 +13,16 @@ from starlette.datastructures import UploadFile
 from .concurrency import on_event_loop
 from .exceptions import BadRequestKeyError
 
-__all__ = ["Accept", "CacheControl", "FileStorage", "HeaderSet", "MultiDict", "UserAgent", "header_set_property"]
+__all__ = [
+    "Accept",
+    "CacheControl",
+    "FileStorage",
+    "HeaderSet",
+    "MultiDict",
+    "UserAgent",
+    "converted_values",
+    "header_set_property",
+]
 
 T = TypeVar("T")
 
@@ -81,16 +90,7 @@ class MultiDict(Mapping[str, Any]):
 
     def getlist(self, key: str, type: Callable[[Any], Any] | None = None) -> list[Any]:
         """Every value for ``key``; with ``type``, those that convert."""
-        values = [v for k, v in self._items if k == key]
-        if type is None:
-            return values
-        converted = []
-        for value in values:
-            try:
-                converted.append(type(value))
-            except (ValueError, TypeError):
-                pass
-        return converted
+        return converted_values([v for k, v in self._items if k == key], type)
 
     def items(self, multi: bool = False) -> Any:  # type: ignore[override]
         """``(key, first value)`` pairs, or every pair with ``multi=True``."""
@@ -388,3 +388,17 @@ class FileStorage(UploadFile):
                 shutil.copyfileobj(self.file, out, buffer_size)
         else:
             shutil.copyfileobj(self.file, dst, buffer_size)
+
+
+def converted_values(values: list[Any], type: Callable[[Any], Any] | None) -> list[Any]:
+    """``values``, each converted by ``type`` when given; values it rejects are skipped (Werkzeug's
+    ``getlist(key, type=int)``)."""
+    if type is None:
+        return values
+    converted = []
+    for value in values:
+        try:
+            converted.append(type(value))
+        except (ValueError, TypeError):
+            pass
+    return converted

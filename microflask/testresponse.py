@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl
 
 import httpx2
 
-from .datastructures import MultiDict, header_set_property
+from .datastructures import MultiDict, converted_values, header_set_property
 from .httputil import is_json_mimetype, parse_options_header
 
 __all__ = ["TestHeaders", "TestRequest", "TestResponse", "as_test_response"]
@@ -24,16 +24,7 @@ class TestHeaders(httpx2.Headers):
 
     def getlist(self, key: str, type: Any = None) -> list[Any]:
         """Every value of ``key`` (converted by ``type`` when given; values it rejects are skipped)."""
-        values = self.get_list(key)
-        if type is None:
-            return values
-        converted = []
-        for value in values:
-            try:
-                converted.append(type(value))
-            except (TypeError, ValueError):
-                continue
-        return converted
+        return converted_values(self.get_list(key), type)
 
     def get_all(self, key: str) -> list[str]:
         """Every value of ``key``."""

@@ -484,12 +484,9 @@ class StreamedResponse(Response, StreamingResponse):
         *,
         background: Any = None,
     ) -> None:
-        self.status_code = 200 if status is None else status_code(status)
-        if content_type is not None:
-            self.media_type = content_type
-        elif mimetype is not None:
-            self.media_type = mimetype
-        self.background = background
+        # Status, media type and background as any response; then no body, so no Content-Length.
+        Response.__init__(self, None, status, None, mimetype, content_type, background=background)
+        del self.body
         self.source = response
         self.body_iterator = response if isinstance(response, AsyncIterable) else iterate_in_threadpool(iter(response))
         self.init_headers(headers if isinstance(headers, Mapping) else None)

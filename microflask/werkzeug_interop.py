@@ -12,7 +12,8 @@ microflask does not depend on Werkzeug and never imports it: this module only lo
 - Once Werkzeug is imported, our classes also become subclasses of its equivalents
   (:func:`adopt_werkzeug_hierarchy`), so code written for Flask that checks
   ``isinstance(e, werkzeug.exceptions.HTTPException)`` or catches ``werkzeug.exceptions.NotFound``
-  sees our errors as Flask's. Our own methods come first in the MRO: behaviour is unchanged.
+  sees our errors as Flask's, and ``isinstance(response.headers, werkzeug.datastructures.Headers)``
+  holds. Our own methods come first in the MRO: behaviour is unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 from starlette.responses import Response as StarletteResponse
 
 from .exceptions import BuildError, HTTPException, RequestRedirect, default_exceptions
+from .httputil import SafeHeaders
 
 __all__ = ["AdoptedHTTPException", "as_ours", "error_class_key", "error_lookup_classes", "is_foreign_http_exception"]
 
@@ -58,6 +60,12 @@ def adopt_werkzeug_hierarchy() -> None:
             theirs = wz.default_exceptions.get(code)
             if theirs is not None:
                 _add_base(ours, theirs)
+    datastructures = sys.modules.get("werkzeug.datastructures")
+    if datastructures is not None and "datastructures" not in _adopted:
+        _adopted.add("datastructures")
+        # Response headers count as Werkzeug's Headers (code written for Flask checks, e.g.
+        # Flask-CORS before it adds to them); ours implement all of Werkzeug's Headers API.
+        _add_base(SafeHeaders, datastructures.Headers)
     routing = sys.modules.get("werkzeug.routing")
     if routing is not None and "routing" not in _adopted:
         _adopted.add("routing")

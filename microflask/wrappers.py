@@ -363,6 +363,15 @@ class Response(StarletteResponse):
             self._headers = SafeHeaders(raw=self.raw_headers)
         return self._headers  # type: ignore[return-value]
 
+    @headers.setter
+    def headers(self, value: Any) -> None:
+        """Replace every header: from a mapping, a multi-dict or headers object (Werkzeug's too),
+        or ``(name, value)`` pairs; values are made safe as when set one by one."""
+        fresh = SafeHeaders(raw=[])
+        fresh.extend(value)
+        self.raw_headers = fresh.raw
+        self._headers = fresh
+
     # -- Flask's names ----------------------------------------------------------------
     @property
     def status(self) -> str:

@@ -324,8 +324,8 @@ class SafeHeaders(MutableHeaders):
         """``pop(name)``: the first value, removing every ``name`` header (KeyError if none and no
         ``default``); ``pop()`` / ``pop(index)``: remove and return that ``(name, value)`` pair."""
         if key is None or isinstance(key, int):
-            name, value = self._list.pop(-1 if key is None else key)
-            return name.decode("latin-1"), value.decode("latin-1")
+            raw_name, raw_value = self._list.pop(-1 if key is None else key)
+            return raw_name.decode("latin-1"), raw_value.decode("latin-1")
         if key not in self:
             if default is _NO_DEFAULT:
                 raise KeyError(key)

@@ -74,6 +74,10 @@ class AppBase(Scaffold):
     jinja_environment: type[Any] | None = None
     #: Whether an async filter/test/global/context processor is registered (see templating.py).
     _templates_need_async: bool | None = None
+    #: Read each request's body before an ``async def`` view and its hooks run, so that sync code
+    #: on the event loop (Flask extensions) can use ``request.form``, ``get_json()``...; None
+    #: (the default): when ``microflask.flask_patch`` is active. Decided when the app freezes.
+    read_body_before_async_views: bool | None = None
     #: Set at freeze by :meth:`request_matcher`: the request path's rule lookup.
     _match_http: Matcher
 

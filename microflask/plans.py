@@ -8,11 +8,13 @@ request path then just walks these tuples.
 from __future__ import annotations
 
 import inspect
+import sys
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import is_async_callable
+from .globals import current_context
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from .ctx import AppContext
     from .routing import Rule
 
-__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "teardown_hooks"]
+__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "reads_body_first", "teardown_hooks"]
 
 Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 
@@ -49,7 +51,12 @@ class EndpointPlan:
     )
 
     def __init__(
-        self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None, websocket: bool = False
+        self,
+        app: MicroFlask,
+        endpoint: str | None,
+        view: Callable[..., Any] | None,
+        websocket: bool = False,
+        read_body: bool = False,
     ) -> None:
         # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
         parts = endpoint.split(".")[:-1] if endpoint else []
@@ -73,6 +80,27 @@ class EndpointPlan:
         self.teardown_app = hooks(list(reversed(app.teardown_appcontext_funcs)))
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async
+        if read_body and not self.threaded and not websocket:
+            # Sync code on the event loop (a Flask extension's hooks) reads the body without waiting.
+            self.before = ((_load_body, True), *self.before)
+
+
+def reads_body_first(app: MicroFlask) -> bool:
+    """Whether the app reads each request's body before its async views (and their hooks), so
+    that sync code on the event loop can use it: ``app.read_body_before_async_views``, which
+    by default (None) is whether ``microflask.flask_patch`` is active."""
+    setting = app.read_body_before_async_views
+    if setting is not None:
+        return bool(setting)
+    patch = sys.modules.get("microflask.flask_patch")  # never imported here: only looked at
+    return patch is not None and bool(patch.patched())
+
+
+async def _load_body() -> None:
+    """The first "before request" hook of an async endpoint when the app reads bodies first."""
+    ctx = current_context()
+    assert ctx is not None and ctx.request is not None
+    await ctx.request.load_body()
 
 
 def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], tuple[Hook, ...]]:

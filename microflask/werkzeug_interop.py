@@ -12,8 +12,9 @@ microflask does not depend on Werkzeug and never imports it: this module only lo
 - Once Werkzeug is imported, our classes also become subclasses of its equivalents
   (:func:`adopt_werkzeug_hierarchy`), so code written for Flask that checks
   ``isinstance(e, werkzeug.exceptions.HTTPException)`` or catches ``werkzeug.exceptions.NotFound``
-  sees our errors as Flask's, and ``isinstance(response.headers, werkzeug.datastructures.Headers)``
-  holds. Our own methods come first in the MRO: behaviour is unchanged.
+  sees our errors as Flask's, and ``response.headers`` and uploaded files are instances of
+  ``werkzeug.datastructures.Headers`` and ``FileStorage``. Our own methods come first in the
+  MRO: behaviour is unchanged.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import Any
 
 from starlette.responses import Response as StarletteResponse
 
+from .datastructures import FileStorage
 from .exceptions import BuildError, HTTPException, RequestRedirect, default_exceptions
 from .httputil import SafeHeaders
 
@@ -66,6 +68,8 @@ def adopt_werkzeug_hierarchy() -> None:
         # Response headers count as Werkzeug's Headers (code written for Flask checks, e.g.
         # Flask-CORS before it adds to them); ours implement all of Werkzeug's Headers API.
         _add_base(SafeHeaders, datastructures.Headers)
+        # Uploaded files count as Werkzeug's FileStorage (Flask-WTF's file validators check).
+        _add_base(FileStorage, datastructures.FileStorage)
     routing = sys.modules.get("werkzeug.routing")
     if routing is not None and "routing" not in _adopted:
         _adopted.add("routing")

@@ -5,12 +5,16 @@ sync code running inside an ``async def`` view's request once the body was read.
 from __future__ import annotations
 
 import copy
+import io
+import sys
 
+import anyio
 import pytest
 import werkzeug.datastructures as wd
 
-from microflask import MicroFlask, Response
+from microflask import MicroFlask, Response, request
 from microflask.httputil import SafeHeaders
+from microflask.plans import reads_body_first
 from microflask.werkzeug_interop import adopt_werkzeug_hierarchy
 
 # -- response headers ------------------------------------------------------------------
@@ -107,3 +111,145 @@ def test_response_headers_count_as_werkzeugs_headers_once_werkzeug_is_imported()
     headers = Response("x").headers
     headers.add("X-A", "1")
     assert headers.getlist("x-a") == ["1"]  # our methods, not Werkzeug's, answer
+
+
+# -- sync body access inside async views -------------------------------------------------
+
+
+def body_reading_app(**config: object) -> MicroFlask:
+    app = MicroFlask(__name__)
+    app.read_body_before_async_views = True
+    app.config.update(config)
+    seen: dict[str, object] = {}
+    app.config["SEEN"] = seen
+
+    @app.before_request
+    def sync_hook() -> None:  # a Flask extension's hook (Flask-WTF's CSRFProtect reads the form here)
+        if request.endpoint != "ignore":
+            seen["hook_form"] = dict(request.form)
+
+    def sync_helper() -> dict[str, object]:  # sync code on the event loop, as an extension's
+        files = request.files
+        return {
+            "form": request.form.to_dict(),
+            "values": request.values.to_dict(),
+            "files": {name: f.read().decode() for name, f in files.items()},
+            "data": len(request.data),
+            "text": len(request.get_data(as_text=True)),
+            "json": request.get_json(silent=True),
+        }
+
+    @app.post("/form")
+    async def form() -> dict[str, object]:
+        synced = sync_helper()
+        awaited = await request.form  # the app's own code keeps awaiting
+        return {**synced, "awaited": awaited.to_dict(), "awaited_data": len(await request.get_data())}
+
+    @app.post("/json")
+    async def json_view() -> dict[str, object]:
+        synced = sync_helper()
+        return {**synced, "awaited": await request.get_json(), "awaited_json": await request.json}
+
+    @app.post("/ignore")
+    async def ignore() -> str:
+        return "not read"
+
+    return app
+
+
+def test_sync_code_on_the_loop_reads_a_form_and_files_once_the_body_was_read() -> None:
+    app = body_reading_app()
+    reply = app.test_client().post("/form?q=1", data={"name": "ada", "upload": (io.BytesIO(b"hello"), "h.txt")})
+    assert reply.status_code == 200, reply.text
+    body = reply.get_json()
+    assert body["form"] == {"name": "ada"} and body["awaited"] == {"name": "ada"}
+    assert body["values"] == {"q": "1", "name": "ada"}
+    assert body["files"] == {"upload": "hello"}
+    assert body["json"] is None  # not JSON: get_json(silent=True) gives None synchronously
+    assert body["data"] == body["awaited_data"] == body["text"] > 0
+    assert app.config["SEEN"]["hook_form"] == {"name": "ada"}
+
+
+def test_sync_code_on_the_loop_reads_json_and_async_code_still_awaits_it() -> None:
+    reply = body_reading_app().test_client().post("/json", json={"a": [1, 2]})
+    body = reply.get_json()
+    assert body["json"] == body["awaited"] == body["awaited_json"] == {"a": [1, 2]}
+    assert body["form"] == {} and body["files"] == {}
+
+
+def test_the_body_limit_holds_while_reading_first() -> None:
+    app = body_reading_app(MAX_CONTENT_LENGTH=10)
+    client = app.test_client()
+    assert client.post("/ignore", data=b"x" * 11).status_code == 413
+    assert client.post("/ignore", data=b"x" * 10).text == "not read"
+
+
+def test_a_broken_form_fails_only_when_it_is_used() -> None:
+    client = body_reading_app().test_client()
+    headers = {"Content-Type": "multipart/form-data; boundary=b"}
+    broken = b"--b\r\nContent-Disposition: form-data; name=x\r\n\r\ncut short"
+    assert client.post("/ignore", data=broken, headers=headers).text == "not read"
+    reply = client.post("/form", data=broken, headers=headers)
+    assert reply.status_code == 400 and "closing boundary" in reply.text
+
+
+def test_without_the_setting_the_body_is_not_read_first_and_a_get_reads_nothing() -> None:
+    app = MicroFlask(__name__)
+    streamed: list[bytes] = []
+
+    @app.post("/stream")
+    async def stream() -> str:
+        async for chunk in request.stream():
+            streamed.append(chunk)
+        return "ok"
+
+    @app.get("/")
+    async def index() -> str:
+        return "ok"
+
+    assert app.read_body_before_async_views is None and not reads_body_first(app)
+    assert app.test_client().post("/stream", data=b"abc").text == "ok"
+    assert b"".join(streamed) == b"abc"
+    assert all(plan.before == () for plan in {rule.plan for rule in app.url_map})
+
+    reading = body_reading_app()
+    reading.add_url_rule("/", "index", index)
+
+    async def no_receive() -> dict[str, object]:
+        raise AssertionError("a request without a body must not be read")
+
+    async def call() -> list[dict[str, object]]:
+        sent: list[dict[str, object]] = []
+
+        async def send(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/",
+            "raw_path": b"/",
+            "query_string": b"",
+            "headers": [(b"host", b"x")],
+            "scheme": "http",
+            "server": ("x", 80),
+            "root_path": "",
+        }
+        await reading(scope, no_receive, send)
+        return sent
+
+    assert anyio.run(call)[0]["status"] == 200
+
+
+def test_the_patch_turns_reading_first_on(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Patch:
+        @staticmethod
+        def patched() -> bool:
+            return True
+
+    app = MicroFlask(__name__)
+    assert not reads_body_first(app)
+    monkeypatch.setitem(sys.modules, "microflask.flask_patch", Patch)
+    assert reads_body_first(app)
+    app.read_body_before_async_views = False  # an app may still opt out
+    assert not reads_body_first(app)

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from .ctx import AppContext
     from .routing import Rule
 
-__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "reads_body_first", "teardown_hooks"]
+__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "supports_flask_extensions", "teardown_hooks"]
 
 Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 
@@ -56,7 +56,7 @@ class EndpointPlan:
         endpoint: str | None,
         view: Callable[..., Any] | None,
         websocket: bool = False,
-        read_body: bool = False,
+        for_extensions: bool = False,
     ) -> None:
         # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
         parts = endpoint.split(".")[:-1] if endpoint else []
@@ -65,8 +65,13 @@ class EndpointPlan:
         self.endpoint = endpoint
         self.view = view
         # A sync decorator written for Flask (functools.wraps) around an async view counts as async:
-        # it runs on the event loop and the coroutine it returns is awaited.
-        self.view_is_async = view is None or is_async_callable(view) or is_async_callable(inspect.unwrap(view))
+        # it runs on the event loop and the coroutine it returns is awaited. For Flask extensions
+        # (see supports_flask_extensions) it runs on the worker thread instead, where ensure_sync gives it
+        # the view's result (Flask-Caching caches it), as in Flask.
+        wraps_async = view is not None and not is_async_callable(view) and is_async_callable(inspect.unwrap(view))
+        self.view_is_async = (
+            view is None or is_async_callable(view) or (wraps_async and (websocket or not for_extensions))
+        )
         self.scopes = tuple(inner_first)
         self.preprocessors = hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
         # A websocket endpoint runs the websocket hooks instead (as Quart).
@@ -80,16 +85,16 @@ class EndpointPlan:
         self.teardown_app = hooks(list(reversed(app.teardown_appcontext_funcs)))
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async
-        if read_body and not self.threaded and not websocket:
+        if for_extensions and not self.threaded and not websocket:
             # Sync code on the event loop (a Flask extension's hooks) reads the body without waiting.
             self.before = ((_load_body, True), *self.before)
 
 
-def reads_body_first(app: MicroFlask) -> bool:
-    """Whether the app reads each request's body before its async views (and their hooks), so
-    that sync code on the event loop can use it: ``app.read_body_before_async_views``, which
-    by default (None) is whether ``microflask.flask_patch`` is active."""
-    setting = app.read_body_before_async_views
+def supports_flask_extensions(app: MicroFlask) -> bool:
+    """Whether the app's plans serve Flask extensions' sync code (``app.flask_extension_support``,
+    by default (None) whether ``microflask.flask_patch`` is active): the body is read before
+    async views and their hooks, and sync decorators around async views run on a worker thread."""
+    setting = app.flask_extension_support
     if setting is not None:
         return bool(setting)
     patch = sys.modules.get("microflask.flask_patch")  # never imported here: only looked at

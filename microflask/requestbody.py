@@ -7,7 +7,7 @@ Flask: the thread hands the read to the event loop and waits for it.
 Sync code running on the event loop (a Flask extension's hook or decorator inside an
 ``async def`` view's request) cannot wait for the body. Once the body was read, as
 :meth:`RequestBody.load_body` does before async views when ``microflask.flask_patch`` is
-active (``app.read_body_before_async_views``), the accessors answer it synchronously too:
+active (``app.flask_extension_support``), the accessors answer it synchronously too:
 
 - ``request.form``, ``files`` and ``values`` give a :class:`MultiDict`, which is awaitable
   itself, so ``await request.form`` keeps working;

@@ -5,16 +5,19 @@ sync code running inside an ``async def`` view's request once the body was read.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import sys
+from collections.abc import Callable
+from typing import Any
 
 import anyio
 import pytest
 import werkzeug.datastructures as wd
 
-from microflask import MicroFlask, Response, request
+from microflask import MicroFlask, Response, current_app, request
 from microflask.httputil import SafeHeaders
-from microflask.plans import reads_body_first
+from microflask.plans import supports_flask_extensions
 from microflask.werkzeug_interop import adopt_werkzeug_hierarchy
 
 # -- response headers ------------------------------------------------------------------
@@ -118,7 +121,7 @@ def test_response_headers_count_as_werkzeugs_headers_once_werkzeug_is_imported()
 
 def body_reading_app(**config: object) -> MicroFlask:
     app = MicroFlask(__name__)
-    app.read_body_before_async_views = True
+    app.flask_extension_support = True
     app.config.update(config)
     seen: dict[str, object] = {}
     app.config["SEEN"] = seen
@@ -207,7 +210,7 @@ def test_without_the_setting_the_body_is_not_read_first_and_a_get_reads_nothing(
     async def index() -> str:
         return "ok"
 
-    assert app.read_body_before_async_views is None and not reads_body_first(app)
+    assert app.flask_extension_support is None and not supports_flask_extensions(app)
     assert app.test_client().post("/stream", data=b"abc").text == "ok"
     assert b"".join(streamed) == b"abc"
     assert all(plan.before == () for plan in {rule.plan for rule in app.url_map})
@@ -248,8 +251,35 @@ def test_the_patch_turns_reading_first_on(monkeypatch: pytest.MonkeyPatch) -> No
             return True
 
     app = MicroFlask(__name__)
-    assert not reads_body_first(app)
+    assert not supports_flask_extensions(app)
     monkeypatch.setitem(sys.modules, "microflask.flask_patch", Patch)
-    assert reads_body_first(app)
-    app.read_body_before_async_views = False  # an app may still opt out
-    assert not reads_body_first(app)
+    assert supports_flask_extensions(app)
+    app.flask_extension_support = False  # an app may still opt out
+    assert not supports_flask_extensions(app)
+
+
+def test_a_sync_decorator_around_an_async_view_gets_its_result_with_extension_support() -> None:
+    def caching(view: Callable[..., Any]) -> Callable[..., Any]:  # a Flask extension's decorator
+        @functools.wraps(view)
+        def decorated(**kwargs: Any) -> Any:
+            rv = current_app.ensure_sync(view)(**kwargs)
+            seen.append(rv)
+            return rv
+
+        return decorated
+
+    seen: list[Any] = []
+    for support in (True, False):
+        seen.clear()
+        app = MicroFlask(__name__)
+        app.flask_extension_support = support
+
+        @app.route("/<name>")
+        @caching
+        async def hello(name: str) -> str:
+            return f"hello {name} {request.args['q']}"
+
+        assert app.test_client().get("/ada?q=1").text == "hello ada 1"
+        # With support the decorator runs on the worker thread and sees the value, as in Flask;
+        # without, it runs on the loop and hands the coroutine on for the app to await.
+        assert (seen == ["hello ada 1"]) is support

@@ -41,7 +41,7 @@ from .fakerequest import make_test_request_context
 from .globals import _cv_context, current_context, g
 from .httputil import host_is_trusted, route_path
 from .lifespan import run_lifespan
-from .plans import EndpointPlan
+from .plans import EndpointPlan, supports_flask_extensions
 from .routing import Rule
 from .sessions import open_session_before_view
 from .werkzeug_interop import adopt_werkzeug_hierarchy, as_ours, error_lookup_classes, is_foreign_http_exception
@@ -170,6 +170,7 @@ class MicroFlask(AppBase):
         """Freeze: compute every endpoint's plan, build the route index and the ASGI stack."""
         adopt_werkzeug_hierarchy()  # if the app imported Werkzeug, our errors become its classes too
         plans: dict[str, EndpointPlan] = {}
+        for_extensions = supports_flask_extensions(self)
         for rule in self.url_map:
             plan = plans.get(rule.endpoint)
             if plan is None:
@@ -178,9 +179,9 @@ class MicroFlask(AppBase):
                 view = self.view_functions.get(rule.endpoint) or _missing_view(rule.endpoint)
                 for wrap in self.view_wrappers:
                     view = wrap(self, rule, view)
-                plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket)
+                plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket, for_extensions)
             rule.plan = plan
-        self._no_route_plan = EndpointPlan(self, None, None)
+        self._no_route_plan = EndpointPlan(self, None, None, for_extensions=for_extensions)
         self._refresh_sessions = bool(
             self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
         )

@@ -74,6 +74,13 @@ class AppBase(Scaffold):
     jinja_environment: type[Any] | None = None
     #: Whether an async filter/test/global/context processor is registered (see templating.py).
     _templates_need_async: bool | None = None
+    #: Run Flask extensions' sync code around ``async def`` views as Flask would: the body is read
+    #: before an async view and its hooks (so sync code on the event loop can use ``request.form``,
+    #: ``get_json()``...), and a sync decorator around an async view (``@cache.cached``,
+    #: ``@limiter.limit``) runs on the request's worker thread, where ``app.ensure_sync`` gives it
+    #: the view's result. None (the default): when ``microflask.flask_patch`` is active. Decided
+    #: when the app freezes; see docs/flask-extensions.md.
+    flask_extension_support: bool | None = None
     #: Set at freeze by :meth:`request_matcher`: the request path's rule lookup.
     _match_http: Matcher
 

@@ -14,7 +14,7 @@ import inspect
 import queue
 from asyncio.events import _get_running_loop
 from collections.abc import Callable, Coroutine
-from types import TracebackType
+from types import FrameType, TracebackType
 from typing import Any, TypeVar
 
 import anyio
@@ -22,7 +22,14 @@ import anyio.from_thread
 import anyio.to_thread
 from anyio.abc import TaskGroup
 
-__all__ = ["ThreadLane", "call_async_from_sync", "finish_without_loop", "is_async_callable", "on_event_loop"]
+__all__ = [
+    "ThreadLane",
+    "awaiting_caller",
+    "call_async_from_sync",
+    "finish_without_loop",
+    "is_async_callable",
+    "on_event_loop",
+]
 
 T = TypeVar("T")
 _Job = tuple[contextvars.Context, Callable[..., Any], tuple[Any, ...], list[Any], anyio.Event]
@@ -98,6 +105,20 @@ def on_event_loop() -> bool:
     (sync views) and plain sync code. Helpers with both forms use it to return an
     awaitable or the value itself."""
     return _get_running_loop() is not None
+
+
+# Code flags of the frames that can "await": a coroutine, an async generator, a generator-based coroutine.
+_AWAITING_CODE = inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR | inspect.CO_ITERABLE_COROUTINE
+_PROXY_MODULE = "microflask.globals"  # request/session/g: their attribute lookups add a frame
+
+
+def awaiting_caller(frame: FrameType | None) -> bool:
+    """Whether ``frame`` (the caller of a helper with both a sync and an async form, as
+    ``sys._getframe(n)`` gives it) runs in code that can ``await``: a coroutine or an async
+    generator. Frames of microflask's context proxies (``request.data``) are looked through."""
+    while frame is not None and frame.f_globals.get("__name__") == _PROXY_MODULE:
+        frame = frame.f_back
+    return frame is not None and bool(frame.f_code.co_flags & _AWAITING_CODE)
 
 
 def finish_without_loop(coro: Coroutine[Any, Any, T], needs_loop: str) -> T:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableSet
 from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
 
-from .concurrency import on_event_loop
+from .concurrency import awaiting_caller, on_event_loop
 from .exceptions import BadRequestKeyError
 
 __all__ = [
@@ -348,11 +349,14 @@ class FileStorage(UploadFile):
     """An uploaded file: Starlette's ``UploadFile`` with Flask's sync names too.
 
     In async code: ``await f.read()``, ``await f.save(path)``. In a plain ``def`` view (a
-    worker thread) the same calls answer synchronously, as Werkzeug's ``FileStorage``.
+    worker thread) the same calls answer synchronously, as Werkzeug's ``FileStorage``, and so
+    they do for sync code on the event loop (a Flask extension's validator in an async view).
+    Once Werkzeug is imported this counts as its ``FileStorage`` too (see werkzeug_interop).
     """
 
     def _sync(self) -> bool:
-        return not on_event_loop()
+        # The caller of read()/save() is two frames up.
+        return not on_event_loop() or not awaiting_caller(sys._getframe(2))
 
     @property
     def stream(self) -> IO[bytes]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.cookies
 import unicodedata
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http import HTTPStatus
@@ -12,11 +13,14 @@ from typing import Any
 
 from starlette.datastructures import MutableHeaders
 
+_NO_DEFAULT: Any = object()
+
 __all__ = [
     "SafeHeaders",
     "content_disposition",
     "content_type_header",
     "dump_cookie",
+    "header_pairs",
     "host_is_trusted",
     "is_json_mimetype",
     "not_modified",
@@ -222,35 +226,173 @@ def _safe_header_name(name: str) -> str:
 
 class SafeHeaders(MutableHeaders):
     """Response headers that refuse to carry a header injection: values set from user input
-    with CR/LF are flattened instead of splitting the header (or failing at send time)."""
+    with CR/LF are flattened instead of splitting the header (or failing at send time).
 
-    def __setitem__(self, key: str, value: str) -> None:
+    Besides Starlette's API they have Werkzeug's (``add``, ``set``, ``setlist``, ``extend``,
+    ``getlist(key, type)``, ``pop``, ``remove``, ``to_wsgi_list``...), for code written for Flask.
+    Iterating gives the names, as a mapping (Werkzeug's ``Headers`` gives pairs: use ``items()``).
+    """
+
+    def __setitem__(self, key: str, value: Any) -> None:
         super().__setitem__(_safe_header_name(key), safe_header_value(value))
 
-    def setdefault(self, key: str, value: str) -> str:
+    def setdefault(self, key: str, value: Any) -> str:
         return super().setdefault(_safe_header_name(key), safe_header_value(value))
 
-    def append(self, key: str, value: str) -> None:
+    def append(self, key: str, value: Any) -> None:
         super().append(_safe_header_name(key), safe_header_value(value))
 
-    # Werkzeug's names, for code written for Flask.
-    def add(self, key: str, value: Any) -> None:
-        """Add a header, keeping the ones already there (``Set-Cookie``, ``Link``...)."""
-        self.append(key, str(value))
+    # -- Werkzeug's names, for code written for Flask ---------------------------------
+    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:  # type: ignore[override]
+        """The first ``key`` header; converted by ``type`` (``default`` if that raises ValueError)."""
+        if key not in self:
+            return default
+        value = self[key]
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except ValueError:
+            return default
 
-    add_header = add
-
-    def set(self, key: str, value: Any) -> None:
-        """Replace every ``key`` header with this one."""
-        self[key] = str(value)
-
-    def extend(self, headers: Any) -> None:
-        """Add several headers (a mapping or ``(key, value)`` pairs), keeping existing ones."""
-        for key, value in headers.items() if hasattr(headers, "items") else headers:
-            self.add(key, value)
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """Every ``key`` header; with ``type``, the values it converts (the others are left out)."""
+        values = super().getlist(key)
+        if type is None:
+            return values
+        converted = []
+        for value in values:
+            try:
+                converted.append(type(value))
+            except ValueError:
+                pass
+        return converted
 
     def get_all(self, key: str) -> list[str]:
         return self.getlist(key)
+
+    def items(self, lower: bool = False) -> list[tuple[str, str]]:  # type: ignore[override]
+        """Every ``(name, value)`` pair, repeated names included (names are always lowercase)."""
+        return super().items()
+
+    def keys(self, lower: bool = False) -> list[str]:  # type: ignore[override]
+        return super().keys()
+
+    def add(self, key: str, value: Any, /, **options: Any) -> None:
+        """Add a header, keeping the ones already there (``Set-Cookie``, ``Link``...); keyword
+        arguments become its options: ``add("Content-Disposition", "attachment", filename="a.txt")``."""
+        self.append(key, _with_options(value, options))
+
+    add_header = add
+
+    def set(self, key: str, value: Any, /, **options: Any) -> None:
+        """Replace every ``key`` header with this one (options as :meth:`add`)."""
+        self[key] = _with_options(value, options)
+
+    def setlist(self, key: str, values: Iterable[Any]) -> None:
+        """Replace every ``key`` header with one header per value."""
+        values = list(values)
+        del self[key]
+        for value in values:
+            self.append(key, value)
+
+    def setlistdefault(self, key: str, default: Iterable[Any]) -> list[str]:
+        """The ``key`` headers; if there are none, first set them to ``default``."""
+        if key not in self:
+            self.setlist(key, default)
+        return self.getlist(key)
+
+    def extend(self, headers: Any = None, /, **kwargs: Any) -> None:
+        """Add headers, keeping existing ones: from a mapping (a list value gives one header per
+        item), a multi-dict or headers object (every value), or ``(key, value)`` pairs."""
+        for key, value in [*header_pairs(headers), *header_pairs(kwargs)]:
+            self.append(key, value)
+
+    def update(self, headers: Any = None, /, **kwargs: Any) -> None:  # type: ignore[override]
+        """Replace the headers named in ``headers`` (any input :meth:`extend` takes) and ``kwargs``."""
+        grouped: dict[str, list[Any]] = {}
+        for key, value in [*header_pairs(headers), *header_pairs(kwargs)]:
+            grouped.setdefault(key, []).append(value)
+        for key, values in grouped.items():
+            self.setlist(key, values)
+
+    def remove(self, key: str) -> None:
+        """Remove every ``key`` header (none is fine)."""
+        del self[key]
+
+    def pop(self, key: str | int | None = None, default: Any = _NO_DEFAULT) -> Any:
+        """``pop(name)``: the first value, removing every ``name`` header (KeyError if none and no
+        ``default``); ``pop()`` / ``pop(index)``: remove and return that ``(name, value)`` pair."""
+        if key is None or isinstance(key, int):
+            raw_name, raw_value = self._list.pop(-1 if key is None else key)
+            return raw_name.decode("latin-1"), raw_value.decode("latin-1")
+        if key not in self:
+            if default is _NO_DEFAULT:
+                raise KeyError(key)
+            return default
+        value = self[key]
+        del self[key]
+        return value
+
+    def popitem(self) -> tuple[str, str]:
+        return self.pop()  # type: ignore[no-any-return]
+
+    def clear(self) -> None:
+        self._list.clear()
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """The headers as WSGI's list of ``(name, value)`` pairs."""
+        return self.items()
+
+    def copy(self) -> SafeHeaders:
+        return type(self)(raw=list(self._list))
+
+    __copy__ = copy
+
+    def __str__(self) -> str:
+        return "".join(f"{key}: {value}\r\n" for key, value in self.items()) + "\r\n"
+
+
+def header_pairs(headers: Any) -> list[tuple[str, Any]]:
+    """Every ``(name, value)`` of any headers-like input: a multi-dict (Werkzeug's or ours:
+    every value), a mapping (a list value stands for several headers), Starlette or Werkzeug
+    headers (repeated names kept), or an iterable of pairs."""
+    if headers is None:
+        return []
+    lists = getattr(headers, "lists", None)
+    if callable(lists):  # a multi-dict
+        return [(key, value) for key, values in lists() for value in values]
+    items = getattr(headers, "items", None)
+    if callable(items):  # a mapping, or headers (whose items() repeat names)
+        pairs: list[tuple[str, Any]] = []
+        for key, value in items():
+            if isinstance(value, list | tuple | set):
+                pairs.extend((key, v) for v in value)
+            else:
+                pairs.append((key, value))
+        return pairs
+    return [(key, value) for key, value in headers]
+
+
+def _with_options(value: Any, options: dict[str, Any]) -> str:
+    """A header value with Werkzeug-style keyword options appended (``; name="value"``);
+    ``True`` gives a bare flag, ``None`` leaves the option out; underscores become dashes."""
+    text = str(value)
+    for name, option in options.items():
+        if option is None:
+            continue
+        name = name.replace("_", "-")
+        if option is True:
+            text += f"; {name}"
+        else:
+            option = str(option)
+            quoted = option if option and all(c.isalnum() or c in "!#$%&'*+-.^_`|~" for c in option) else _quote(option)
+            text += f"; {name}={quoted}"
+    return text
+
+
+def _quote(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def short_error(error: BaseException) -> str:

@@ -8,11 +8,13 @@ request path then just walks these tuples.
 from __future__ import annotations
 
 import inspect
+import sys
 import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import is_async_callable
+from .globals import current_context
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
     from .ctx import AppContext
     from .routing import Rule
 
-__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "teardown_hooks"]
+__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "supports_flask_extensions", "teardown_hooks"]
 
 Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 
@@ -49,7 +51,12 @@ class EndpointPlan:
     )
 
     def __init__(
-        self, app: MicroFlask, endpoint: str | None, view: Callable[..., Any] | None, websocket: bool = False
+        self,
+        app: MicroFlask,
+        endpoint: str | None,
+        view: Callable[..., Any] | None,
+        websocket: bool = False,
+        for_extensions: bool = False,
     ) -> None:
         # Hooks apply from the app down to the innermost blueprint ("a", "a.b" for "a.b.view").
         parts = endpoint.split(".")[:-1] if endpoint else []
@@ -58,8 +65,13 @@ class EndpointPlan:
         self.endpoint = endpoint
         self.view = view
         # A sync decorator written for Flask (functools.wraps) around an async view counts as async:
-        # it runs on the event loop and the coroutine it returns is awaited.
-        self.view_is_async = view is None or is_async_callable(view) or is_async_callable(inspect.unwrap(view))
+        # it runs on the event loop and the coroutine it returns is awaited. For Flask extensions
+        # (see supports_flask_extensions) it runs on the worker thread instead, where ensure_sync gives it
+        # the view's result (Flask-Caching caches it), as in Flask.
+        wraps_async = view is not None and not is_async_callable(view) and is_async_callable(inspect.unwrap(view))
+        self.view_is_async = (
+            view is None or is_async_callable(view) or (wraps_async and (websocket or not for_extensions))
+        )
         self.scopes = tuple(inner_first)
         self.preprocessors = hooks([f for s in outer_first for f in app.url_value_preprocessors.get(s, ())])
         # A websocket endpoint runs the websocket hooks instead (as Quart).
@@ -73,6 +85,27 @@ class EndpointPlan:
         self.teardown_app = hooks(list(reversed(app.teardown_appcontext_funcs)))
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async
+        if for_extensions and not self.threaded and not websocket:
+            # Sync code on the event loop (a Flask extension's hooks) reads the body without waiting.
+            self.before = ((_load_body, True), *self.before)
+
+
+def supports_flask_extensions(app: MicroFlask) -> bool:
+    """Whether the app's plans serve Flask extensions' sync code (``app.flask_extension_support``,
+    by default (None) whether ``microflask.flask_patch`` is active): the body is read before
+    async views and their hooks, and sync decorators around async views run on a worker thread."""
+    setting = app.flask_extension_support
+    if setting is not None:
+        return bool(setting)
+    patch = sys.modules.get("microflask.flask_patch")  # never imported here: only looked at
+    return patch is not None and bool(patch.patched())
+
+
+async def _load_body() -> None:
+    """The first "before request" hook of an async endpoint when the app reads bodies first."""
+    ctx = current_context()
+    assert ctx is not None and ctx.request is not None
+    await ctx.request.load_body()
 
 
 def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], tuple[Hook, ...]]:

@@ -12,7 +12,9 @@ microflask does not depend on Werkzeug and never imports it: this module only lo
 - Once Werkzeug is imported, our classes also become subclasses of its equivalents
   (:func:`adopt_werkzeug_hierarchy`), so code written for Flask that checks
   ``isinstance(e, werkzeug.exceptions.HTTPException)`` or catches ``werkzeug.exceptions.NotFound``
-  sees our errors as Flask's. Our own methods come first in the MRO: behaviour is unchanged.
+  sees our errors as Flask's, and ``response.headers`` and uploaded files are instances of
+  ``werkzeug.datastructures.Headers`` and ``FileStorage``. Our own methods come first in the
+  MRO: behaviour is unchanged.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from typing import Any
 
 from starlette.responses import Response as StarletteResponse
 
+from .datastructures import FileStorage
 from .exceptions import BuildError, HTTPException, RequestRedirect, default_exceptions
+from .httputil import SafeHeaders
 
 __all__ = ["AdoptedHTTPException", "as_ours", "error_class_key", "error_lookup_classes", "is_foreign_http_exception"]
 
@@ -58,6 +62,14 @@ def adopt_werkzeug_hierarchy() -> None:
             theirs = wz.default_exceptions.get(code)
             if theirs is not None:
                 _add_base(ours, theirs)
+    datastructures = sys.modules.get("werkzeug.datastructures")
+    if datastructures is not None and "datastructures" not in _adopted:
+        _adopted.add("datastructures")
+        # Response headers count as Werkzeug's Headers (code written for Flask checks, e.g.
+        # Flask-CORS before it adds to them); ours implement all of Werkzeug's Headers API.
+        _add_base(SafeHeaders, datastructures.Headers)
+        # Uploaded files count as Werkzeug's FileStorage (Flask-WTF's file validators check).
+        _add_base(FileStorage, datastructures.FileStorage)
     routing = sys.modules.get("werkzeug.routing")
     if routing is not None and "routing" not in _adopted:
         _adopted.add("routing")

@@ -2,13 +2,13 @@
 
 The body is async, as in Quart: ``await request.get_json()``, ``await request.form``. In a
 plain ``def`` view (a worker thread) the same accessors answer synchronously, as in Flask:
-the thread hands the read to the event loop and waits for it.
+the thread hands the read to the event loop and waits for it (see requestbody.py).
 """
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Coroutine, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -24,13 +24,9 @@ from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
 from starlette.types import Send
 
-from .concurrency import finish_without_loop, on_event_loop
 from .config import DEFAULT_CONFIG
 from .connection import ConnectionAttributes
-from .datastructures import MultiDict, header_set_property
-from .debughelpers import files_explaining_missing_enctype
-from .exceptions import BadRequest, RequestEntityTooLarge, UnsupportedMediaType
-from .forms import parse_form
+from .datastructures import header_set_property
 from .globals import current_context
 from .httputil import (
     SafeHeaders,
@@ -38,10 +34,9 @@ from .httputil import (
     dump_cookie,
     is_json_mimetype,
     parse_options_header,
-    short_error,
     status_code,
 )
-from .json import loads as _json_loads  # the app's provider (app.json) when there is an app
+from .requestbody import RequestBody
 
 __all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response", "StreamedResponse"]
 
@@ -74,7 +69,7 @@ class _ConfigLimit:
         request.__dict__[self.name] = value
 
 
-class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
+class Request(ConnectionAttributes, RequestBody, StarletteRequest):  # type: ignore[misc]
     """The incoming request. Sync attributes are computed on first use and cached."""
 
     #: The routing error (404/405/308) to raise instead of calling a view, if any.
@@ -124,185 +119,6 @@ class Request(ConnectionAttributes, StarletteRequest):  # type: ignore[misc]
     @property
     def is_json(self) -> bool:
         return is_json_mimetype(self.mimetype)
-
-    # -- the body ---------------------------------------------------------------------
-    def _sync_or_async(self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any]) -> Any:
-        """On the event loop, an awaitable of ``load()``; on any other thread (a sync view), the
-        value itself: ``peek()`` if it is already known, else ``load()`` run on the loop."""
-        if on_event_loop():
-            known = peek()
-            # A parsed form (a MultiDict) is awaitable itself: hand it over, no coroutine to await.
-            return known if isinstance(known, MultiDict) else load()
-        known = peek()
-        if known is not _MISSING:
-            return known
-        try:
-            return anyio.from_thread.run(load)  # a worker thread: the loop reads the body
-        except anyio.NoEventLoopError:
-            # No loop at all (test_request_context in sync code): the body is already at hand.
-            return finish_without_loop(load(), "Reading this request body needs a running event loop: use 'await'.")
-
-    async def stream(self) -> AsyncGenerator[bytes, None]:
-        """The body in chunks as they arrive, with ``MAX_CONTENT_LENGTH`` enforced (413)."""
-        if "_body" in self.__dict__:
-            yield self._body
-            return
-        if self._stream_consumed:  # read by the form parser or an earlier stream(): nothing left, as Flask
-            return
-        limit = self.max_content_length
-        if limit is not None:
-            declared = self.content_length
-            if declared is not None and declared > limit:
-                raise RequestEntityTooLarge()
-        received = 0
-        while not self._stream_consumed:
-            message = await self._receive()
-            if message["type"] == "http.request":
-                chunk = message.get("body", b"")
-                if not message.get("more_body", False):
-                    self._stream_consumed = True
-                if chunk:
-                    received += len(chunk)
-                    if limit is not None and received > limit:
-                        self._stream_consumed = True
-                        raise RequestEntityTooLarge()
-                    yield chunk
-            elif message["type"] == "http.disconnect":
-                self._is_disconnected = True
-                raise ClientDisconnect()
-
-    async def body(self) -> bytes:
-        if "_body" not in self.__dict__:
-            chunks = [chunk async for chunk in self.stream()]
-            self._body = b"".join(chunks)
-        return self._body
-
-    def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
-        """The raw body: ``await request.get_data()`` (bytes, or str with ``as_text``)."""
-
-        async def load() -> bytes | str:
-            data = await self.body()
-            return data.decode(self.mimetype_params.get("charset", "utf-8"), "replace") if as_text else data
-
-        if as_text:
-            return self._sync_or_async(load, lambda: _MISSING)
-        return self._sync_or_async(load, lambda: self.__dict__.get("_body", _MISSING))
-
-    @property
-    def data(self) -> Any:
-        """The raw body: ``await request.data`` (``request.data`` in a sync view)."""
-        return self.get_data()
-
-    def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
-        """The body parsed as JSON: ``await request.get_json()``.
-
-        A body that is not JSON (malformed, invalid UTF-8, absurdly nested) raises
-        :class:`BadRequest` (400); a content type other than JSON raises
-        :class:`UnsupportedMediaType` (415) unless ``force``. ``silent`` returns None instead.
-        """
-
-        async def load() -> Any:
-            if "_json" in self.__dict__:
-                return self._json
-            if not (force or self.is_json):
-                if silent:
-                    return None
-                raise UnsupportedMediaType(
-                    "Did not attempt to load JSON data because the request Content-Type was not 'application/json'."
-                )
-            data = await self.body()
-            try:
-                value = _json_loads(data)
-            except (ValueError, RecursionError) as e:
-                if silent:
-                    return None
-                return self.on_json_loading_failed(e)
-            if cache:
-                self._json = value
-            return value
-
-        return self._sync_or_async(load, lambda: self.__dict__.get("_json", _MISSING))
-
-    def on_json_loading_failed(self, e: Exception | None) -> Any:
-        """:meth:`get_json` got a body that is not JSON: raise :class:`BadRequest` (with the parser's
-        message in debug mode only, as Flask), or return the value for ``get_json`` to give instead."""
-        ctx = current_context()
-        if e is not None and ctx is not None and ctx.app.debug:
-            raise BadRequest(f"Failed to decode JSON object: {short_error(e)}") from None
-        raise BadRequest("Failed to decode JSON: the request body is not valid JSON.") from None
-
-    @property
-    def json(self) -> Any:  # type: ignore[override]
-        """``await request.json`` (``request.json`` in a sync view), as ``get_json()``."""
-        return self.get_json()
-
-    async def _load_form(self) -> tuple[MultiDict, MultiDict]:
-        parsed: tuple[MultiDict, MultiDict] | None = self.__dict__.get("_form_data")
-        if parsed is not None:
-            return parsed
-        if self.mimetype in _FORM_MIMETYPES:
-            # Starlette's close() releases uploaded files through self._form.
-            self._form, fields, files = await parse_form(self, self.max_form_memory_size, self.max_form_parts)
-        else:
-            fields, files = MultiDict(), MultiDict()
-        self._form_data = (fields, files)
-        return self._form_data
-
-    @property
-    def form(self) -> Any:  # type: ignore[override]
-        """Form fields as a :class:`MultiDict`: ``await request.form`` (sync in a ``def`` view)."""
-
-        async def load() -> MultiDict:
-            return (await self._load_form())[0]
-
-        return self._sync_or_async(load, lambda: self._parsed_form(0))
-
-    @property
-    def files(self) -> Any:
-        """Uploaded files (Starlette ``UploadFile``\\ s): ``await request.files``."""
-
-        async def load() -> MultiDict:
-            return self._files_in_debug(*(await self._load_form()))
-
-        def peek() -> Any:
-            files = self._parsed_form(1)
-            return _MISSING if files is _MISSING else self._files_in_debug(self._parsed_form(0), files)
-
-        return self._sync_or_async(load, peek)
-
-    def _files_in_debug(self, form: MultiDict, files: MultiDict) -> MultiDict:
-        """Under DEBUG, a form sent without ``multipart/form-data`` explains its missing files."""
-        ctx = current_context()
-        if ctx is None or not ctx.app.debug or self.mimetype == "multipart/form-data" or not form:
-            return files
-        return files_explaining_missing_enctype(files, form, self.mimetype)
-
-    @property
-    def values(self) -> Any:
-        """``args`` and ``form`` together: ``await request.values``."""
-
-        async def load() -> MultiDict:
-            fields, _ = await self._load_form()
-            return MultiDict(self.args.items(multi=True) + fields.items(multi=True))
-
-        def peek() -> Any:
-            fields = self._parsed_form(0)
-            return _MISSING if fields is _MISSING else MultiDict(self.args.items(multi=True) + fields.items(multi=True))
-
-        return self._sync_or_async(load, peek)
-
-    def _parsed_form(self, index: int) -> Any:
-        parsed = self.__dict__.get("_form_data")
-        if parsed is None:
-            if self.mimetype in _FORM_MIMETYPES:
-                return _MISSING
-            # Not a form (a GET, JSON...): empty, known without reading the body, so usable anywhere.
-            parsed = self.__dict__["_form_data"] = (MultiDict(), MultiDict())
-        return parsed[index]
-
-    async def close(self) -> None:
-        if self._form is not None:
-            await self._form.close()
 
 
 class Response(StarletteResponse):
@@ -362,6 +178,15 @@ class Response(StarletteResponse):
         if "_headers" not in self.__dict__:
             self._headers = SafeHeaders(raw=self.raw_headers)
         return self._headers  # type: ignore[return-value]
+
+    @headers.setter
+    def headers(self, value: Any) -> None:
+        """Replace every header: from a mapping, a multi-dict or headers object (Werkzeug's too),
+        or ``(name, value)`` pairs; values are made safe as when set one by one."""
+        fresh = SafeHeaders(raw=[])
+        fresh.extend(value)
+        self.raw_headers = fresh.raw
+        self._headers = fresh
 
     # -- Flask's names ----------------------------------------------------------------
     @property

@@ -40,6 +40,7 @@ from .httputil import host_is_trusted, route_path
 from .lifespan import run_lifespan
 from .plans import EndpointPlan, teardown_hooks
 from .routing import Rule
+from .serving import run_app
 from .sessions import open_session_before_view
 from .wrappers import ClientDisconnect, Request, Response
 
@@ -95,12 +96,21 @@ class MicroFlask(AppBase):
         self.background_tasks.add(func, args, kwargs)
 
     # -- tools: command line, tests, templates ---------------------------------------------
-    @functools.cached_property
-    def cli(self) -> Any:
-        """The app's command group (Typer): ``@app.cli.command()`` adds a ``microflask`` command."""
-        from .appcli import AppGroup  # imported on first use: Typer is slow to import
+    def _cli_app(self) -> MicroFlask:
+        return self  # app.cli (Scaffold.cli) runs its commands in this app's context
 
-        return AppGroup(self)
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app with Uvicorn until interrupted, for development: Flask's ``app.run()``.
+        ``host`` and ``port`` default to ``SERVER_NAME``'s, else 127.0.0.1:5000; ``options`` go
+        to ``uvicorn.run`` (Werkzeug-only ones are dropped). See ``serving.run_app``."""
+        run_app(self, host, port, debug, load_dotenv, **options)
 
     def make_shell_context(self) -> dict[str, Any]:
         """The names ``microflask shell`` starts with: ``app``, ``g``, and the processors' values."""

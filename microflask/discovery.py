@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import click
+
 from .app import MicroFlask
 from .serving import debug_from_env, load_dotenv
 
@@ -49,17 +51,15 @@ __all__ = [
 DEFAULT_FILES = ("app.py", "asgi.py", "wsgi.py")
 
 
-class NoAppException(Exception):
-    """The application could not be found or loaded. ``str(e)`` is one line naming what was tried."""
+class NoAppException(click.UsageError):
+    """The application could not be found or loaded. ``str(e)`` is one line naming what was tried.
+
+    A Click usage error, as Flask's: a Click command that cannot load the app exits with 2."""
 
     def __init__(self, message: str, *, show_traceback: bool = False) -> None:
         super().__init__(message)
         #: Set when ``--debug`` is on: the CLI prints the cause's traceback above the message.
         self.show_traceback = show_traceback
-
-    def format_message(self) -> str:
-        """The message (Click's name for it)."""
-        return str(self)
 
 
 class ModuleMissing(NoAppException):

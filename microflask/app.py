@@ -75,6 +75,9 @@ def _host_header(scope: Scope) -> str:
 class MicroFlask(AppBase):
     """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
 
+    #: The class ``test_cli_runner()`` makes (None: ``microflask.testing.FlaskCliRunner``).
+    test_cli_runner_class: type[Any] | None = None
+
     # -- building: contexts, background tasks, tools ---------------------------------------
     def app_context(self) -> AppContext:
         """``async with app.app_context():`` (or ``with``): ``current_app`` and ``g`` outside a request."""
@@ -120,10 +123,11 @@ class MicroFlask(AppBase):
         return names
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
-        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
+        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``;
+        an instance of ``test_cli_runner_class`` when set."""
         from .cli import CliRunner  # imported on first use: Typer is slow to import
 
-        return CliRunner(self, **kwargs)
+        return (self.test_cli_runner_class or CliRunner)(self, **kwargs)
 
     # -- testing -------------------------------------------------------------------------
     def test_client(self, **kwargs: Any) -> TestClient:

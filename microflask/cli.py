@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
+import click
+import click.testing
 import typer
 import typer.main
 from typer import _click as typer_click  # Typer's own Click: the base of its commands and contexts
@@ -432,12 +434,17 @@ class CliRunner(_TyperCliRunner):
         super().__init__(**kwargs)
 
     def invoke(  # type: ignore[override]
-        self, cli: typer.Typer | None = None, args: str | list[str] | None = None, **kwargs: Any
+        self, cli: Any = None, args: str | list[str] | None = None, **kwargs: Any
     ) -> Result:
-        """Invoke ``microflask`` (``cli`` None or ``app.cli``) or another Typer app with ``args``."""
+        """Invoke ``microflask`` (``cli`` None or ``app.cli``), a Click command (with the app in
+        its :class:`ScriptInfo`, as Flask's runner does), or another Typer app, with ``args``."""
         if cli is None or cli is self.app.cli:
             cli = self.microflask
             kwargs.setdefault("obj", ScriptInfo(app=self.app, set_debug_flag=None))
+        elif isinstance(cli, click.Command):  # Click's own runner, for Click's command
+            kwargs.setdefault("obj", ScriptInfo(app=self.app, set_debug_flag=None))
+            runner = click.testing.CliRunner(charset=self.charset, env=self.env)
+            return runner.invoke(cli, args, **kwargs)  # type: ignore[return-value]
         kwargs.setdefault("prog_name", "microflask")
         return super().invoke(cli, args, **kwargs)
 

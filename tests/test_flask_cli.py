@@ -624,3 +624,31 @@ def test_app_run_in_a_module_is_ignored_by_the_microflask_command(tmp_path: Path
     )
     assert result.returncode == 0, result.stderr
     assert "hello_world" in result.stdout and "Ignoring a call to app.run()" in result.stderr
+
+
+def test_cli_runner_invokes_click_commands_and_its_class_can_change() -> None:
+    from microflask.testing import FlaskCliRunner
+
+    app = make_app()
+
+    @app.cli.command("hello")
+    def hello_command() -> None:
+        click.echo(f"Hello from {current_app.name}")
+
+    @click.command()
+    @with_appcontext
+    def other() -> None:
+        click.echo(f"other in {current_app.name}")
+
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["hello"]).output == "Hello from clickapp\n"
+    assert runner.invoke(hello_command).output == "Hello from clickapp\n"
+    assert runner.invoke(other).output == "other in clickapp\n"
+    result = runner.invoke(other, obj=ScriptInfo(create_app=lambda: make_app("given")))
+    assert result.output == "other in given\n"
+
+    class Custom(FlaskCliRunner):
+        pass
+
+    app.test_cli_runner_class = Custom
+    assert isinstance(app.test_cli_runner(), Custom)

@@ -112,7 +112,8 @@ class MicroFlask(AppBase):
     ) -> None:
         """Serve the app with Uvicorn until interrupted, for development: Flask's ``app.run()``.
         ``host`` and ``port`` default to ``SERVER_NAME``'s, else 127.0.0.1:5000; ``options`` go
-        to ``uvicorn.run`` (Werkzeug-only ones are dropped). See ``serving.run_app``."""
+        to ``uvicorn.run`` (Werkzeug-only ones are dropped). An app with ``TESTING`` on is not
+        served (RuntimeError). See ``serving.run_app``."""
         run_app(self, host, port, debug, load_dotenv, **options)
 
     def make_shell_context(self) -> dict[str, Any]:

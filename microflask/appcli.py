@@ -53,22 +53,22 @@ def app_context_for(app: MicroFlask | None) -> AbstractContextManager[Any]:
     return app.app_context()
 
 
-def _script_info() -> ScriptInfo | None:
-    """The running command line's :class:`ScriptInfo`: Click's (made when missing, as Flask's
-    ``with_appcontext`` does), else the ``microflask`` command's (Typer's Click)."""
+def _script_info(create: bool) -> ScriptInfo | None:
+    """The running command line's :class:`ScriptInfo`: Click's (made when missing and
+    ``create``, as Flask's ``with_appcontext`` does), else the ``microflask`` command's."""
     ctx = click.get_current_context(silent=True)
     if ctx is not None:
         info = ctx.find_object(ScriptInfo)
-        return info if info is not None else ctx.ensure_object(ScriptInfo)
+        return ctx.ensure_object(ScriptInfo) if info is None and create else info
     typer_ctx = typer_current_context(silent=True)
     return typer_ctx.find_object(ScriptInfo) if typer_ctx is not None else None
 
 
 def _context_to_enter(app: MicroFlask | None) -> AbstractContextManager[Any]:
-    """The context a command runs in: its group's app's, else (when no app context is active)
-    the app the command line loads."""
-    if app is None and current_context() is None:
-        info = _script_info()
+    """The context a command runs in. With none active: the app of the command line's
+    :class:`ScriptInfo` (as Flask), else the group's own app."""
+    if current_context() is None:
+        info = _script_info(create=app is None)
         if info is not None:
             app = info.load_app()
     return app_context_for(app)

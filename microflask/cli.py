@@ -3,8 +3,12 @@
 ``microflask`` is a Typer app whose group (:class:`MicroFlaskGroup`) knows the built-in
 commands and, for any other name, finds the app (see :mod:`microflask.discovery`) and looks
 the name up in ``app.cli``, as Flask's ``FlaskGroup`` does. The app's commands run inside an
-app context. ``app.cli`` is an :class:`AppGroup`: a ``typer.Typer`` whose ``command()``
-decorator and ``add_command()`` (plain Click commands too) add to ``microflask``.
+app context. ``app.cli`` is an :class:`AppGroup`: a Click group and a Typer app, whose
+``command()`` decorator and ``add_command()`` add to ``microflask``.
+
+This module is also Flask's ``flask.cli`` for Click users: ``FlaskGroup``, ``AppGroup``,
+``with_appcontext``, ``ScriptInfo``, ``locate_app``, ``run_command``... (defined in
+:mod:`microflask.clickapi`, :mod:`microflask.appcli` and :mod:`microflask.discovery`).
 
 ``microflask run`` serves through Uvicorn. It points Uvicorn at :func:`_serve_target` (a
 factory) and passes the app's location and the debug flag in ``MICROFLASK_APP`` and

@@ -122,7 +122,9 @@ def server_address(config: Config | dict[str, Any], host: str | None, port: int 
     127.0.0.1 and 5000."""
     server_name = config.get("SERVER_NAME") or ""
     name_host, _, name_port = server_name.rpartition(":") if ":" in server_name else (server_name, "", "")
-    return host or name_host or "127.0.0.1", int(port or name_port or 5000)
+    if port is None or port == "":
+        port = name_port or 5000
+    return host or name_host or "127.0.0.1", int(port)
 
 
 def run_app(
@@ -141,6 +143,11 @@ def run_app(
             file=sys.stderr,
         )
         return
+    if app.testing:
+        raise RuntimeError(
+            "app.run() does not serve an app with TESTING on: it would block the test session. Tests drive"
+            " the app with app.test_client(); for a live server, run uvicorn.run(app) in a thread or process."
+        )
     if load_dotenv:
         _load_dotenv()
     env_debug = debug_from_env()

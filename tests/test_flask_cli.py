@@ -573,6 +573,15 @@ def test_app_run_defaults_server_name_and_options(served: list[tuple[Any, dict[s
     app.config["SERVER_NAME"] = "localhost"
     app.run()
     assert served[-1][1] == {"host": "localhost", "port": 5000}
+    app.run(port=0)  # any free port
+    assert served[-1][1] == {"host": "localhost", "port": 0}
+    app.config["SERVER_NAME"] = "localhost:0"
+    app.run()
+    assert served[-1][1] == {"host": "localhost", "port": 0}
+    app.testing = True  # a test session would block forever: refused, loudly
+    with pytest.raises(RuntimeError, match="TESTING on"):
+        app.run()
+    app.testing = False
     with pytest.raises(ValueError, match="ssl_certfile"):
         app.run(ssl_context="adhoc")
 
@@ -646,6 +655,9 @@ def test_cli_runner_invokes_click_commands_and_its_class_can_change() -> None:
     assert runner.invoke(other).output == "other in clickapp\n"
     result = runner.invoke(other, obj=ScriptInfo(create_app=lambda: make_app("given")))
     assert result.output == "other in given\n"
+    # as in Flask, the command line's ScriptInfo says which app, for app.cli's commands too
+    result = runner.invoke(hello_command, obj=ScriptInfo(create_app=lambda: make_app("given")))
+    assert result.output == "Hello from given\n"
 
     class Custom(FlaskCliRunner):
         pass

@@ -43,6 +43,7 @@ from .httputil import host_is_trusted, route_path
 from .lifespan import run_lifespan
 from .plans import EndpointPlan, supports_flask_extensions
 from .routing import Rule
+from .serving import run_app
 from .sessions import open_session_before_view
 from .werkzeug_interop import adopt_werkzeug_hierarchy, as_ours, error_lookup_classes, is_foreign_http_exception
 from .wrappers import ClientDisconnect, Request, Response
@@ -111,12 +112,22 @@ class MicroFlask(AppBase):
         self.background_tasks.add(func, args, kwargs)
 
     # -- tools: command line, tests, templates ---------------------------------------------
-    @functools.cached_property
-    def cli(self) -> Any:
-        """The app's command group (Typer): ``@app.cli.command()`` adds a ``microflask`` command."""
-        from .appcli import AppGroup  # imported on first use: Typer is slow to import
+    def _cli_app(self) -> MicroFlask:
+        return self  # app.cli (Scaffold.cli) runs its commands in this app's context
 
-        return AppGroup(self)
+    def run(
+        self,
+        host: str | None = None,
+        port: int | None = None,
+        debug: bool | None = None,
+        load_dotenv: bool = True,
+        **options: Any,
+    ) -> None:
+        """Serve the app with Uvicorn until interrupted, for development: Flask's ``app.run()``.
+        ``host`` and ``port`` default to ``SERVER_NAME``'s, else 127.0.0.1:5000; ``options`` go
+        to ``uvicorn.run`` (Werkzeug-only ones are dropped). An app with ``TESTING`` on is not
+        served (RuntimeError). See ``serving.run_app``."""
+        run_app(self, host, port, debug, load_dotenv, **options)
 
     def make_shell_context(self) -> dict[str, Any]:
         """The names ``microflask shell`` starts with: ``app``, ``g``, and the processors' values."""
@@ -126,7 +137,8 @@ class MicroFlask(AppBase):
         return names
 
     def test_cli_runner(self, **kwargs: Any) -> Any:
-        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``."""
+        """A runner for the app's commands: ``app.test_cli_runner().invoke(args=["hello"])``;
+        an instance of ``test_cli_runner_class`` when set."""
         from .cli import CliRunner  # imported on first use: Typer is slow to import
 
         return (self.test_cli_runner_class or CliRunner)(self, **kwargs)

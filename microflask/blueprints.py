@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 __all__ = ["Blueprint", "BlueprintSetupState"]
 
 T = TypeVar("T", bound=Callable[..., Any])
+#: ``cli_group``'s default: the blueprint's registered name.
+_OWN_NAME: Any = object()
 DeferredSetup = Callable[["BlueprintSetupState"], None]
 
 
@@ -75,6 +77,7 @@ class Blueprint(Scaffold):
         subdomain: str | None = None,
         url_defaults: dict[str, Any] | None = None,
         root_path: str | None = None,
+        cli_group: str | None = _OWN_NAME,
     ) -> None:
         super().__init__(import_name, static_folder, static_url_path, template_folder, root_path)
         if not name:
@@ -86,6 +89,9 @@ class Blueprint(Scaffold):
         #: The subdomain its routes match (with the app's ``subdomain_matching``).
         self.subdomain = subdomain
         self.url_values_defaults = dict(url_defaults or {})
+        #: Where ``bp.cli``'s commands go in the app's: a group of this name (by default the
+        #: blueprint's registered name), or the app's own group when None.
+        self.cli_group = cli_group
         self.deferred_functions: list[DeferredSetup] = []
         self._blueprints: list[tuple[Blueprint, dict[str, Any]]] = []
         self._got_registered_once = False
@@ -154,6 +160,9 @@ class Blueprint(Scaffold):
         if self.static_folder is not None:
             state.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self._static_view())
         self._merge_into(app, name)
+        if "cli" in self.__dict__:  # bp.cli was used (else Click is not even loaded)
+            cli_group = options.get("cli_group", self.cli_group)
+            self.cli.attach_to(app.cli, name if cli_group is _OWN_NAME else cli_group)
         for deferred in self.deferred_functions:
             deferred(state)
         for child, child_options in self._blueprints:

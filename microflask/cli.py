@@ -3,8 +3,12 @@
 ``microflask`` is a Typer app whose group (:class:`MicroFlaskGroup`) knows the built-in
 commands and, for any other name, finds the app (see :mod:`microflask.discovery`) and looks
 the name up in ``app.cli``, as Flask's ``FlaskGroup`` does. The app's commands run inside an
-app context. ``app.cli`` is an :class:`AppGroup`: a ``typer.Typer`` whose ``command()``
-decorator and ``add_command()`` (plain Click commands too) add to ``microflask``.
+app context. ``app.cli`` is an :class:`AppGroup`: a Click group and a Typer app, whose
+``command()`` decorator and ``add_command()`` add to ``microflask``.
+
+This module is also Flask's ``flask.cli`` for Click users: ``FlaskGroup``, ``AppGroup``,
+``with_appcontext``, ``ScriptInfo``, ``locate_app``, ``run_command``... (defined in
+:mod:`microflask.clickapi`, :mod:`microflask.appcli` and :mod:`microflask.discovery`).
 
 ``microflask run`` serves through Uvicorn. It points Uvicorn at :func:`_serve_target` (a
 factory) and passes the app's location and the debug flag in ``MICROFLASK_APP`` and
@@ -21,6 +25,8 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
+import click
+import click.testing
 import typer
 import typer.main
 from typer import _click as typer_click  # Typer's own Click: the base of its commands and contexts
@@ -28,15 +34,50 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner as _TyperCliRunner
 from typer.testing import Result
 
-from . import __version__
-from .appcli import AppGroup, app_context_for
-from .discovery import NoAppException, ScriptInfo, load_dotenv
+from .appcli import AppGroup, app_context_for, with_appcontext
+from .clickapi import (
+    CertParamType,
+    FlaskGroup,
+    SeparatedPathType,
+    format_routes,
+    get_version,
+    interact,
+    pass_script_info,
+    routes_command,
+    run_command,
+    shell_command,
+    version_text,
+)
+from .discovery import NoAppException, ScriptInfo, find_app_by_string, find_best_app, locate_app, prepare_import
+from .serving import load_dotenv, running_from_cli
 
 if TYPE_CHECKING:
     from .app import MicroFlask
-    from .routing import Rule
 
-__all__ = ["AppGroup", "CliRunner", "MicroFlaskGroup", "cli", "main"]
+__all__ = [
+    "AppGroup",
+    "CertParamType",
+    "CliRunner",
+    "FlaskGroup",
+    "MicroFlaskGroup",
+    "NoAppException",
+    "ScriptInfo",
+    "SeparatedPathType",
+    "cli",
+    "find_app_by_string",
+    "find_best_app",
+    "format_routes",
+    "get_version",
+    "load_dotenv",
+    "locate_app",
+    "main",
+    "pass_script_info",
+    "prepare_import",
+    "routes_command",
+    "run_command",
+    "shell_command",
+    "with_appcontext",
+]
 
 #: The app ``microflask run`` loaded in this process (Uvicorn serving in-process gets it back).
 _loaded_app: MicroFlask | None = None
@@ -81,9 +122,8 @@ class MicroFlaskGroup(TyperGroup):
         info = _script_info(ctx)
         try:
             group = info.app_group()
-        except NoAppException as e:  # help without the app's commands; say why if one was named
-            if info.app_import_path or os.environ.get("MICROFLASK_APP"):
-                typer.echo(f"Note: the app's commands are not listed. {e}", err=True)
+        except NoAppException as e:  # help without the app's commands, saying why
+            typer.echo(f"Note: the app's commands are not listed. {e}", err=True)
             return names
         return names + [name for name in group.list_commands(ctx) if name not in names]
 
@@ -103,11 +143,16 @@ class MicroFlaskGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        extra.setdefault("obj", ScriptInfo())
+        extra.setdefault("obj", ScriptInfo(set_debug_flag=None))
         try:
-            return super().main(
-                None if args is None else list(args), prog_name or "microflask", complete_var, standalone_mode, **extra
-            )
+            with running_from_cli():
+                return super().main(
+                    None if args is None else list(args),
+                    prog_name or "microflask",
+                    complete_var,
+                    standalone_mode,
+                    **extra,
+                )
         except NoAppException as e:
             if not standalone_mode:
                 raise
@@ -130,15 +175,7 @@ def _set_debug(ctx: typer.Context, value: bool | None) -> bool | None:
 def _show_version(value: bool) -> None:
     if not value:
         return
-    from importlib.metadata import PackageNotFoundError, version
-
-    lines = [f"microflask {__version__}", f"Python {sys.version.split()[0]}"]
-    for package in ("starlette", "uvicorn", "typer"):
-        try:
-            lines.append(f"{package.capitalize()} {version(package)}")
-        except PackageNotFoundError:  # pragma: no cover - they are dependencies
-            pass
-    typer.echo("\n".join(lines))
+    typer.echo(version_text())
     raise typer.Exit()
 
 
@@ -148,7 +185,21 @@ _APP_HELP = (
 )
 AppOption = Annotated[str | None, typer.Option("--app", "-A", metavar="MODULE:ATTR", help=_APP_HELP)]
 
-cli = typer.Typer(
+
+class _MicroFlaskTyper(typer.Typer):
+    """The ``microflask`` Typer app, which Click's own test runner can invoke too."""
+
+    @property
+    def name(self) -> str:
+        return str(self.info.name)
+
+    def main(self, args: Iterable[str] | None = None, prog_name: str | None = None, **extra: Any) -> Any:
+        """Run the command as Click's ``main()`` does (``sys.argv`` when ``args`` is None)."""
+        args = None if args is None else list(args)
+        return typer.main.get_command(self).main(args=args, prog_name=prog_name or self.name, **extra)
+
+
+cli = _MicroFlaskTyper(
     name="microflask",
     cls=MicroFlaskGroup,
     add_completion=False,
@@ -322,7 +373,7 @@ def _serve_target() -> MicroFlask:
     if _loaded_app is not None:
         return _loaded_app
     try:
-        return ScriptInfo().load_app()
+        return ScriptInfo(set_debug_flag=None).load_app()
     except NoAppException as e:
         _report(e)
         raise SystemExit(2) from None
@@ -334,27 +385,6 @@ class RouteSort(StrEnum):
     methods = "methods"
     rule = "rule"
     match = "match"
-
-
-_HIDDEN_METHODS = frozenset({"HEAD", "OPTIONS"})
-
-
-def format_routes(rules: Iterable[Rule], sort: str = "endpoint", all_methods: bool = False) -> list[str]:
-    """The lines of the routes table (Flask's layout); websocket rules show ``WEBSOCKET``."""
-    rows: list[tuple[str, str, str]] = []
-    for rule in rules:
-        if rule.websocket:
-            methods = "WEBSOCKET"
-        else:
-            methods = ", ".join(sorted(rule.methods if all_methods else rule.methods - _HIDDEN_METHODS))
-        rows.append((rule.endpoint, methods, rule.rule))
-    if sort != "match":
-        column = {"endpoint": 0, "methods": 1, "rule": 2}[sort]
-        rows.sort(key=lambda row: (row[column], row))
-    header = ("Endpoint", "Methods", "Rule")
-    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
-    lines = [header, tuple("-" * w for w in widths), *rows]
-    return ["  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True)).rstrip() for line in lines]
 
 
 @cli.command()
@@ -388,39 +418,7 @@ def shell(
 
     IPython is used when it is installed. Code in PYTHONSTARTUP runs first.
     """
-    application = _load(ctx, app)
-    banner = (
-        f"Python {sys.version} on {sys.platform}\n"
-        f"App: {application.name} (debug {'on' if application.debug else 'off'})\n"
-        f"Instance: {application.instance_path}"
-    )
-    namespace: dict[str, Any] = {}
-    startup = os.environ.get("PYTHONSTARTUP")
-    if startup and os.path.isfile(startup):
-        with open(startup, encoding="utf-8") as f:
-            exec(compile(f.read(), startup, "exec"), namespace)
-    with app_context_for(application):
-        namespace.update(application.make_shell_context())
-        if not plain:
-            try:
-                from IPython import start_ipython
-            except ImportError:
-                pass
-            else:
-                typer.echo(banner)
-                start_ipython(argv=["--no-banner"], user_ns=namespace)
-                return
-        import code
-
-        try:
-            import readline
-            import rlcompleter
-
-            readline.set_completer(rlcompleter.Completer(namespace).complete)
-            readline.parse_and_bind("tab: complete")
-        except ImportError:  # pragma: no cover - no readline on this platform
-            pass
-        code.interact(banner=banner, local=namespace, exitmsg="")
+    interact(_load(ctx, app), plain)
 
 
 # -- entry point ----------------------------------------------------------------------------
@@ -440,12 +438,17 @@ class CliRunner(_TyperCliRunner):
         super().__init__(**kwargs)
 
     def invoke(  # type: ignore[override]
-        self, cli: typer.Typer | None = None, args: str | list[str] | None = None, **kwargs: Any
+        self, cli: Any = None, args: str | list[str] | None = None, **kwargs: Any
     ) -> Result:
-        """Invoke ``microflask`` (``cli`` None or ``app.cli``) or another Typer app with ``args``."""
+        """Invoke ``microflask`` (``cli`` None or ``app.cli``), a Click command (with the app in
+        its :class:`ScriptInfo`, as Flask's runner does), or another Typer app, with ``args``."""
         if cli is None or cli is self.app.cli:
             cli = self.microflask
-            kwargs.setdefault("obj", ScriptInfo(app=self.app))
+            kwargs.setdefault("obj", ScriptInfo(app=self.app, set_debug_flag=None))
+        elif isinstance(cli, click.Command):  # Click's own runner, for Click's command
+            kwargs.setdefault("obj", ScriptInfo(app=self.app, set_debug_flag=None))
+            runner = click.testing.CliRunner(charset=self.charset, env=self.env)
+            return runner.invoke(cli, args, **kwargs)  # type: ignore[return-value]
         kwargs.setdefault("prog_name", "microflask")
         return super().invoke(cli, args, **kwargs)
 

@@ -1,13 +1,15 @@
 """Finding the application for the ``microflask`` command (Flask's rules, ``MICROFLASK_`` names).
 
 Where the app comes from, first match wins: ``--app``, then the ``MICROFLASK_APP`` environment
-variable, then ``app.py``, ``asgi.py`` or ``wsgi.py`` in the current directory. A location is
+variable (or Flask's ``FLASK_APP``), then ``app.py``, ``asgi.py`` or ``wsgi.py`` in the current directory. A location is
 ``MODULE`` (an instance named ``app``/``application``, the only instance, or a
 ``create_app``/``make_app`` factory), ``MODULE:ATTR``, ``MODULE:create_app()`` or
 ``MODULE:create_app("dev", debug=True)`` (literal arguments only); ``MODULE`` may be a dotted
 name or a file path such as ``examples/hello/app.py`` (its folder is put on ``sys.path``).
 
 Every failure raises :class:`NoAppException`, whose message is one line naming what was tried.
+Flask's functions are here with Flask's signatures: :func:`prepare_import`, :func:`locate_app`,
+:func:`find_best_app`, :func:`find_app_by_string`, and :class:`ScriptInfo`.
 """
 
 from __future__ import annotations
@@ -17,17 +19,23 @@ import inspect
 import os
 import re
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
+import click
+
 from .app import MicroFlask
+from .serving import debug_from_env, load_dotenv
 
 if TYPE_CHECKING:
     from typer.core import TyperGroup
 
 __all__ = [
     "DEFAULT_FILES",
+    "FactoryError",
+    "ModuleMissing",
     "NoAppException",
     "ScriptInfo",
     "apply_debug",
@@ -41,17 +49,26 @@ __all__ = [
 
 #: Tried, in this order, in the current directory when no location is given.
 DEFAULT_FILES = ("app.py", "asgi.py", "wsgi.py")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
 
-class NoAppException(Exception):
-    """The application could not be found or loaded. ``str(e)`` is one line naming what was tried."""
+class NoAppException(click.UsageError):
+    """The application could not be found or loaded. ``str(e)`` is one line naming what was tried.
+
+    A Click usage error, as Flask's: a Click command that cannot load the app exits with 2."""
 
     def __init__(self, message: str, *, show_traceback: bool = False) -> None:
         super().__init__(message)
         #: Set when ``--debug`` is on: the CLI prints the cause's traceback above the message.
         self.show_traceback = show_traceback
+
+
+class ModuleMissing(NoAppException):
+    """The module named as the app's location does not exist."""
+
+
+class FactoryError(NoAppException):
+    """The app factory raised; ``__cause__`` is its error. The command line reports it in one
+    line; Flask's functions (:func:`find_best_app`, :func:`locate_app`) let the error through."""
 
 
 def prepare_import(path: str) -> str:
@@ -79,7 +96,7 @@ def _import(module_name: str, where: str) -> ModuleType:
         __import__(module_name)
     except ModuleNotFoundError as e:
         if e.name is not None and (module_name == e.name or module_name.startswith(e.name + ".")):
-            raise NoAppException(
+            raise ModuleMissing(
                 f"Could not import {module_name!r} ({where}): no such module in {sys.path[0]} or on sys.path."
             ) from None
         raise NoAppException(f"Importing {module_name!r} ({where}) failed: {_describe(e)}") from e
@@ -104,7 +121,7 @@ def _call_factory(func: Any, args: list[Any], kwargs: dict[str, Any], label: str
     try:
         return func(*args, **kwargs)
     except Exception as e:
-        raise NoAppException(f"{label} raised {_describe(e)}") from e
+        raise FactoryError(f"{label} raised {_describe(e)}") from e
 
 
 def _parse_attr(expr: str, module_name: str) -> tuple[str, list[Any] | None, dict[str, Any]]:
@@ -145,8 +162,7 @@ def find_app_by_string(module: ModuleType, expr: str) -> MicroFlask:
     return app
 
 
-def find_best_app(module: ModuleType) -> MicroFlask:
-    """The app in ``module``: ``app``/``application``, the only instance, or ``create_app()``/``make_app()``."""
+def _best_app(module: ModuleType | type) -> MicroFlask:
     name = module.__name__
     for attr in ("app", "application"):
         candidate = getattr(module, attr, None)
@@ -172,7 +188,18 @@ def find_best_app(module: ModuleType) -> MicroFlask:
     )
 
 
-def locate_app(location: str | None, where: str | None = None) -> tuple[MicroFlask, str]:
+def find_best_app(module: ModuleType | type) -> MicroFlask:
+    """The app in ``module``: ``app``/``application``, the only instance, or ``create_app()``/``make_app()``.
+
+    Raises :class:`NoAppException` when there is none (or more than one); an error raised inside
+    the factory propagates unchanged, as in Flask (the command line reports it in one line)."""
+    try:
+        return _best_app(module)
+    except FactoryError as e:
+        raise e.__cause__ from None  # type: ignore[misc]
+
+
+def _find_app(location: str | None, where: str | None = None) -> tuple[MicroFlask, str]:
     """The app at ``location`` (or in the default files) and the location that found it.
     ``where`` says where the location came from, for error messages (``--app x``)."""
     if location is None:
@@ -187,17 +214,28 @@ def locate_app(location: str | None, where: str | None = None) -> tuple[MicroFla
             )
     path, *rest = re.split(r":(?![\\/])", location, maxsplit=1)
     module = _import(prepare_import(path), where or f"--app {location}")
-    app = find_app_by_string(module, rest[0]) if rest and rest[0] else find_best_app(module)
+    app = find_app_by_string(module, rest[0]) if rest and rest[0] else _best_app(module)
     return app, location
 
 
-def debug_from_env() -> bool | None:
-    """``MICROFLASK_DEBUG`` as a bool; None when unset (or not a yes/no value)."""
-    value = os.environ.get("MICROFLASK_DEBUG")
-    if value is None:
+def locate_app(module_name: str, app_name: str | None, raise_if_not_found: bool = True) -> MicroFlask | None:
+    """Flask's ``locate_app``: import ``module_name`` (a module name, see :func:`prepare_import`)
+    and return the app ``app_name`` names in it (an attribute or a factory call such as
+    ``create_app("dev")``), or the best one (:func:`find_best_app`) when it is None.
+
+    Raises :class:`NoAppException`; with ``raise_if_not_found=False``, a module that does not
+    exist gives None instead (an import error inside it still raises). An error raised inside a
+    factory propagates unchanged."""
+    try:
+        module = _import(module_name, f"--app {module_name}")
+    except ModuleMissing:
+        if raise_if_not_found:
+            raise
         return None
-    value = value.strip().lower()
-    return True if value in _TRUE else False if value in _FALSE else None
+    try:
+        return find_app_by_string(module, app_name) if app_name else _best_app(module)
+    except FactoryError as e:
+        raise e.__cause__ from None  # type: ignore[misc]
 
 
 def apply_debug(app: MicroFlask, debug: bool) -> None:
@@ -209,61 +247,62 @@ def apply_debug(app: MicroFlask, debug: bool) -> None:
             app.jinja_env.auto_reload = True
 
 
-def load_dotenv() -> bool:
-    """Load ``.microflaskenv`` and ``.env`` (the nearest ones, from the current directory up) into
-    ``os.environ`` without overriding what is set; ``.env`` wins over ``.microflaskenv``. Does
-    nothing without python-dotenv, or when ``MICROFLASK_SKIP_DOTENV`` is set."""
-    if os.environ.get("MICROFLASK_SKIP_DOTENV", "").lower() in _TRUE:
-        return False
-    try:
-        import dotenv
-    except ImportError:
-        return False
-    values: dict[str, str | None] = {}
-    for name in (".microflaskenv", ".env"):
-        path = dotenv.find_dotenv(name, usecwd=True)
-        if path:
-            values.update(dotenv.dotenv_values(path, encoding="utf-8"))
-    for key, value in values.items():
-        if value is not None:
-            os.environ.setdefault(key, value)
-    return bool(values)
-
-
 @dataclass
 class ScriptInfo:
     """What the command line knows about the app: where it is, ``--debug``, and the app once loaded.
 
-    ``ScriptInfo(app=app)`` hands an app over directly (the test CLI runner does that).
+    As Flask's: ``ScriptInfo(app_import_path="web:app")``, or ``ScriptInfo(create_app=factory)``
+    (called without arguments); ``load_app()`` loads the app once. ``set_debug_flag`` says what
+    happens to the app's ``DEBUG``: True (Flask's default) sets it from ``--debug``, else
+    ``MICROFLASK_DEBUG``/``FLASK_DEBUG``, else off; None sets it only when one of those is given
+    (the ``microflask`` command); False leaves it alone. ``ScriptInfo(app=app)`` hands an app
+    over directly (the test CLI runner does that). ``data`` is free for extensions.
     """
 
     app_import_path: str | None = None
+    create_app: Callable[..., Any] | None = None
+    set_debug_flag: bool | None = True
+    load_dotenv_defaults: bool = True
     debug: bool | None = None
     app: MicroFlask | None = None
     #: The location that found the app (given or discovered); None for an app handed over.
     location: str | None = None
+    data: dict[Any, Any] = field(default_factory=dict)
     _group: TyperGroup | None = field(default=None, init=False, repr=False)
 
     def effective_debug(self) -> bool | None:
-        """``--debug``/``--no-debug`` when given, else ``MICROFLASK_DEBUG``, else None (leave the app's)."""
+        """``--debug``/``--no-debug`` when given, else ``MICROFLASK_DEBUG`` (or ``FLASK_DEBUG``), else None."""
         return self.debug if self.debug is not None else debug_from_env()
 
     def load_app(self) -> MicroFlask:
         """Find and import the app once; apply the debug setting. Raises NoAppException."""
         if self.app is None:
-            location, where = self.app_import_path, f"--app {self.app_import_path}"
-            if location is None:
-                location = os.environ.get("MICROFLASK_APP") or None
-                where = f"MICROFLASK_APP={location}"
             try:
-                self.app, self.location = locate_app(location, where)
+                self.app = self._load()
             except NoAppException as e:
                 e.show_traceback = bool(self.effective_debug())
                 raise
         debug = self.effective_debug()
-        if debug is not None:
-            apply_debug(self.app, debug)
+        if self.set_debug_flag or (self.set_debug_flag is None and debug is not None):
+            apply_debug(self.app, bool(debug))
         return self.app
+
+    def _load(self) -> MicroFlask:
+        if self.create_app is not None:
+            label = f"{getattr(self.create_app, '__name__', 'create_app')}()"
+            app = _call_factory(self.create_app, [], {}, label)
+            if not isinstance(app, MicroFlask):
+                raise NoAppException(f"{label} returned a {type(app).__name__}, not a MicroFlask application.")
+            return app
+        location, where = self.app_import_path, f"--app {self.app_import_path}"
+        if location is None:
+            for name in ("MICROFLASK_APP", "FLASK_APP"):
+                location = os.environ.get(name) or None
+                if location is not None:
+                    where = f"{name}={location}"
+                    break
+        app, self.location = _find_app(location, where)
+        return app
 
     def app_group(self) -> TyperGroup:
         """The app's commands (``app.cli``) as one command group, built once."""

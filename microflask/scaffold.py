@@ -110,6 +110,20 @@ class Scaffold:
         raise NotImplementedError
 
     @functools.cached_property
+    def cli(self) -> Any:
+        """The command group (a Click group and a Typer app, named after this app or blueprint):
+        ``@app.cli.command()`` adds a ``microflask`` command, ``@bp.cli.command()`` one under
+        the blueprint's group. Commands run in the app context."""
+        from .appcli import AppGroup  # imported on first use: Click and Typer are slow to import
+
+        return AppGroup(self.name, app=self._cli_app())
+
+    def _cli_app(self) -> Any:
+        """The app whose context ``self.cli``'s commands run in: None for a blueprint (the app
+        that runs the command is found when it runs); the app overrides this."""
+        return None
+
+    @functools.cached_property
     def jinja_loader(self) -> Any:
         """A loader for ``template_folder`` (None without one)."""
         if self.template_folder is None:

@@ -15,14 +15,11 @@ import textwrap
 import threading
 from typing import Any
 
-import click
 import pytest
 
 import microflask
-import microflask.cli as cli
 import microflask.signals as signals
 from microflask import (
-    Blueprint,
     MicroFlask,
     appcontext_pushed,
     flash,
@@ -134,11 +131,6 @@ def test_a_view_cannot_return_a_wsgi_application() -> None:
     for path in ("/response", "/exception"):
         with pytest.raises(TypeError, match="did not return a valid response"):
             client.get(path)
-
-
-def test_no_app_run() -> None:
-    # "`app.run()` does not exist yet" (the command-line work adds it: then delete the sentence).
-    assert not hasattr(MicroFlask(__name__), "run")
 
 
 def test_debug_page_has_no_interactive_console() -> None:
@@ -398,42 +390,6 @@ def test_plain_with_app_context_cannot_run_an_async_receiver() -> None:
 
 
 # -- "The command line" (the command-line work lifts these: delete the sentences with the tests) -----
-
-
-def test_click_decorators_below_app_cli_command_are_not_read() -> None:
-    # "Click decorators (`@click.argument`, `@click.option`) below `@app.cli.command()` are not read"
-    app = MicroFlask(__name__)
-
-    @app.cli.command()
-    @click.argument("name")
-    @click.option("--times", default=1)
-    def greet(name: str, times: int) -> None:
-        click.echo(f"{name} {times}")
-
-    result = app.test_cli_runner().invoke(args=["greet", "bob", "--times", "2"])
-    assert result.exit_code != 0
-    assert "bob 2" not in result.output
-
-
-def test_with_appcontext_flaskgroup_and_blueprint_cli_are_not_provided() -> None:
-    # "`flask.cli.with_appcontext`, `FlaskGroup` and `bp.cli` are not provided"
-    assert not hasattr(cli, "with_appcontext")
-    assert not hasattr(cli, "FlaskGroup")
-    assert not hasattr(Blueprint("bp", __name__), "cli")
-
-
-def test_runner_invoke_with_a_command_object_fails() -> None:
-    # "`runner.invoke(some_command)` with the command object does not"
-    app = MicroFlask(__name__)
-
-    @app.cli.command("hello")
-    def hello() -> None:
-        click.echo("Hello")
-
-    runner = app.test_cli_runner()
-    assert "Hello" in runner.invoke(args=["hello"]).output
-    with pytest.raises(AttributeError):
-        runner.invoke(hello)
 
 
 # -- "Extensions" -------------------------------------------------------------------------------------

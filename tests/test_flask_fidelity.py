@@ -872,3 +872,30 @@ def test_a_sync_error_handler_rendering_a_template_answers_for_every_kind_of_err
     assert client.get("/abort").text == "missing: /abort"
     assert (client.get("/async").status_code, client.get("/async").text) == (400, "bad: async")
     assert client.get("/sync").text == "bad: sync"
+
+
+def test_no_signal_is_sent_while_nobody_listens() -> None:
+    code = """
+import blinker
+from microflask import MicroFlask, signals
+
+def refuse(*args, **kwargs):
+    raise AssertionError("a signal was sent with nobody listening")
+
+blinker.Signal.send = blinker.Signal.send_async = refuse
+app = MicroFlask("quiet")
+app.secret_key = "k"
+app.teardown_request(lambda exc: None)
+
+@app.route("/")
+async def index():
+    from microflask import flash, render_template_string
+    flash("hi")
+    return await render_template_string("ok")
+
+with app.app_context():
+    pass
+assert app.test_client().get("/").text == "ok"
+assert signals.state.connected is False
+"""
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -49,6 +49,34 @@ def microflask_app() -> Any:
     return app
 
 
+def microflask_patched_app() -> Any:
+    """The same three async views on an app served with Flask-extension support (issue 15): the
+    process imports ``microflask.flask_patch`` first, the app comes from ``from flask import Flask``
+    and ``flask_extension_support`` is on (its default while the patch is active)."""
+    # isort: off
+    import microflask.flask_patch  # noqa: F401  (first: from here on, flask is microflask)
+
+    # isort: on
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.flask_extension_support = True
+
+    @app.route("/")
+    async def index() -> str:
+        return TEXT
+
+    @app.route("/json")
+    async def hello_json() -> dict[str, str]:
+        return {"message": TEXT}
+
+    @app.route("/users/<int:id>")
+    async def user(id: int) -> dict[str, int]:
+        return {"id": id}
+
+    return app
+
+
 def starlette_app() -> Any:
     from starlette.applications import Starlette
     from starlette.requests import Request

@@ -18,6 +18,8 @@ Sections (each a script of its own in this folder, run in a fresh process):
   wire       uvicorn (and gunicorn) servers under wrk: req/s and latency
   typed      a validated POST /items (pydantic, msgspec) vs FastAPI and Litestar: in process,
              then over the wire (wrk)
+  extensions the three endpoints (async views) with Flask-extension support on
+             (microflask.flask_patch) vs without, in process (issue 15)
 
 It prints every section, then a table of the targets, writes ``benchmarks/results/latest.json``
 and redraws ``docs/img/performance.png`` (``chart.py``).
@@ -60,7 +62,7 @@ PEERS = [
     "pydantic",  # microflask.schema's libraries (the api extra)
     "msgspec",
 ]
-SECTIONS = ["inprocess", "json", "routing", "templates", "memory", "upload", "wire", "typed"]
+SECTIONS = ["inprocess", "json", "routing", "templates", "memory", "upload", "wire", "typed", "extensions"]
 VERSIONS_OF = [
     "microflask",
     "starlette",
@@ -90,6 +92,7 @@ FULL = {
     "upload": ["upload.py", "--mib", "200"],
     "wire": ["wire.py", "--duration", "5", "--warmup", "1", "--rounds", "4"],
     "typed": ["typed.py", "--requests", "3000", "--rounds", "10", "--wire", "--duration", "5"],
+    "extensions": ["extensions.py", "--requests", "2000", "--rounds", "15"],
 }
 QUICK = {
     "inprocess": ["inprocess.py", "--requests", "300", "--rounds", "1"],
@@ -100,9 +103,10 @@ QUICK = {
     "upload": ["upload.py", "--mib", "20"],
     "wire": ["wire.py", "--duration", "1", "--warmup", "1", "--rounds", "1"],
     "typed": ["typed.py", "--requests", "300", "--rounds", "1"],
+    "extensions": ["extensions.py", "--requests", "300", "--rounds", "1"],
 }
 #: Sections timed in-process run pinned to CPU 0, as the servers are.
-PINNED = {"inprocess", "json", "routing", "templates", "memory", "typed"}
+PINNED = {"inprocess", "json", "routing", "templates", "memory", "typed", "extensions"}
 
 
 # -- the benchmark virtualenv -------------------------------------------------------------------
@@ -299,6 +303,10 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
         r = s.get("ratio_rps_over", {}).get("fastapi")
         if r is not None:
             out.append(target("16 typed POST wire req/s vs FastAPI", r, 2.0, "min", f"{r:.2f}x"))
+    s = sections.get("extensions")
+    if s:  # issue 15: Flask-extension support (microflask.flask_patch) vs without, async views
+        for label, ratio in s["ratio_patched_over_without"].items():
+            out.append(target(f"15 flask_patch {label} vs without", ratio, s["target"], "max", f"{ratio:.2f}x"))
     return out
 
 

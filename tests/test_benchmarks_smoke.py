@@ -58,3 +58,10 @@ def test_typed_benchmark_runs() -> None:
     pytest.importorskip("msgspec")
     out = run_script("typed.py", "--requests", "50", "--rounds", "1")
     assert "microflask-pydantic" in out and "microflask-msgspec" in out, out
+
+
+def test_extensions_benchmark_runs_and_prints_the_ratios(tmp_path: Path) -> None:
+    out = run_script("extensions.py", "--requests", "50", "--rounds", "1", "--json", str(tmp_path / "r.json"))
+    assert "ratio patched/without" in out
+    assert len(RATIO.findall(out)) >= 4, out  # one per endpoint, and the worst
+    assert "ratio_patched_over_without" in (tmp_path / "r.json").read_text()

@@ -1,0 +1,81 @@
+"""Flask-Login, Flask-WTF and Flask-SQLAlchemy served by a real ``uvicorn --loop uvloop`` (issue
+15, point 3): ``tests/flask_extensions/served_app.py`` (``import microflask.flask_patch`` first)
+runs in its own process on a free port of 127.0.0.1, and httpx2 drives it as a browser would:
+the login redirect, a login form posted with its CSRF token, a note posted with its token and
+then listed from the database; in ``def`` views and in ``async def`` views. Every wait is
+bounded (the server's log, then polling the port); the server is stopped after the test.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import httpx2
+import pytest
+from subprocess_server import CLEAN_EXIT, ServerProcess, clean_env, free_port, python
+
+CASES = Path(__file__).resolve().parent / "flask_extensions"
+#: A hang guard for one request.
+GUARD = 20.0
+TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+pytestmark = pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("flask_login", "flask_wtf", "flask_sqlalchemy", "uvloop")),
+    reason="Flask-Login, Flask-WTF, Flask-SQLAlchemy and uvloop are needed (pip install -e '.[dev]')",
+)
+
+
+def token_of(page: str) -> str:
+    found = TOKEN.search(page)
+    assert found is not None, page
+    return found.group(1)
+
+
+def test_login_csrf_form_and_database_under_uvicorn_with_uvloop(tmp_path: Path) -> None:
+    port = free_port()
+    args = ["-m", "uvicorn", "served_app:app", "--loop", "uvloop", "--host", "127.0.0.1", "--port", str(port)]
+    with ServerProcess(python(*args), cwd=CASES, env=clean_env(DATABASE=str(tmp_path / "served.db"))) as server:
+        server.wait_for("Application startup complete")
+        server.wait_listening(port)
+        base = f"http://127.0.0.1:{port}"
+        assert httpx2.get(f"{base}/loop", timeout=GUARD, trust_env=False).text == "uvloop"
+
+        for kind in ("def", "async"):
+            with httpx2.Client(base_url=base, timeout=GUARD, trust_env=False) as client:
+                # Flask-Login: not logged in, to this blueprint's login view.
+                reply = client.get(f"/{kind}/notes")
+                assert reply.status_code == 302, reply.text
+                assert reply.headers["location"].startswith(f"/{kind}/login?next=")
+
+                # Flask-WTF's CSRFProtect: no token, 400; the form's token, accepted.
+                token = token_of(client.get(f"/{kind}/login").text)
+                reply = client.post(f"/{kind}/login", data={"name": "ada", "password": "engine"})
+                assert reply.status_code == 400 and "CSRF" in reply.text, reply.text
+                reply = client.post(f"/{kind}/login", data={"name": "ada", "password": "wrong", "csrf_token": token})
+                assert reply.status_code == 401
+                reply = client.post(f"/{kind}/login", data={"name": "ada", "password": "engine", "csrf_token": token})
+                assert (reply.status_code, reply.headers["location"]) == (302, f"/{kind}/notes"), reply.text
+
+                # Logged in: post a note with the page's token; Flask-SQLAlchemy stores it.
+                page = client.get(f"/{kind}/notes")
+                assert page.status_code == 200 and "user ada" in page.text
+                text = f"written in a {kind} view"
+                reply = client.post(f"/{kind}/notes", data={"text": text, "csrf_token": token_of(page.text)})
+                assert reply.status_code == 302, reply.text
+                reply = client.post(f"/{kind}/notes", data={"text": "no token"})
+                assert reply.status_code == 400
+                assert f"<li>{text} ({kind}, ada)</li>" in client.get(f"/{kind}/notes").text
+
+        # Both kinds wrote to one database: the rows of the other kind are there too.
+        with httpx2.Client(base_url=base, timeout=GUARD, trust_env=False) as client:
+            token = token_of(client.get("/def/login").text)
+            client.post("/def/login", data={"name": "ada", "password": "engine", "csrf_token": token})
+            listed = client.get("/def/notes").text
+            assert "written in a def view" in listed and "written in a async view" in listed
+            assert "no token" not in listed
+
+        assert server.stop() in CLEAN_EXIT
+    assert "Exception in ASGI application" not in server.output, server.output
+    assert "Traceback" not in server.output, server.output

@@ -46,9 +46,9 @@ async def run(requests: int, rounds: int) -> dict[str, dict[str, float]]:
                 check_body(name, path, status, body)
         # The shape the figures depend on: only the patched app reads bodies before its views.
         for name, app in apps.items():
-            befores = {len(rule.plan.before) for rule in app.url_map if rule.plan is not None}
-            if befores != ({1} if name == "patched" else {0}):
-                raise SystemExit(f"{name}: unexpected before-request hooks per endpoint: {befores}")
+            reads_first = {rule.plan.reads_body_first for rule in app.url_map if rule.plan is not None}
+            if reads_first != ({True} if name == "patched" else {False}):
+                raise SystemExit(f"{name}: unexpected body reading before the views: {reads_first}")
         best: dict[str, dict[str, float]] = {name: {} for name in apps}
         for _ in range(rounds):
             for label, path in ENDPOINTS:

@@ -331,6 +331,8 @@ class MicroFlask(AppBase):
                 await _signals.send_async(_signals.request_started, self)
             if not self.session_interface.opens_lazily:
                 await open_session_before_view(self, ctx)
+            if plan.reads_body_first and request.body_to_read_first():  # Flask extensions' mode only
+                await request.load_body()
             for func, is_async in plan.preprocessors:
                 await self._call(ctx, func, is_async, request.endpoint, request.view_args)
             for func, is_async in plan.before:

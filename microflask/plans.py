@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .concurrency import is_async_callable
-from .globals import current_context
 
 if TYPE_CHECKING:
     from starlette.types import Receive, Scope, Send
@@ -42,6 +41,7 @@ class EndpointPlan:
         "before",
         "endpoint",
         "preprocessors",
+        "reads_body_first",
         "scopes",
         "teardown_app",
         "teardown_request",
@@ -85,9 +85,9 @@ class EndpointPlan:
         self.teardown_app = hooks(list(reversed(app.teardown_appcontext_funcs)))
         # A sync view takes the whole request onto one worker thread (see concurrency.py).
         self.threaded = not self.view_is_async
-        if for_extensions and not self.threaded and not websocket:
-            # Sync code on the event loop (a Flask extension's hooks) reads the body without waiting.
-            self.before = ((_load_body, True), *self.before)
+        #: Sync code on the event loop (a Flask extension's hooks) reads the body without waiting:
+        #: the request path reads it before the hooks (see RequestBody.body_to_read_first).
+        self.reads_body_first = for_extensions and not self.threaded and not websocket
 
 
 def supports_flask_extensions(app: MicroFlask) -> bool:
@@ -99,13 +99,6 @@ def supports_flask_extensions(app: MicroFlask) -> bool:
         return bool(setting)
     patch = sys.modules.get("microflask.flask_patch")  # never imported here: only looked at
     return patch is not None and bool(patch.patched())
-
-
-async def _load_body() -> None:
-    """The first "before request" hook of an async endpoint when the app reads bodies first."""
-    ctx = current_context()
-    assert ctx is not None and ctx.request is not None
-    await ctx.request.load_body()
 
 
 def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], tuple[Hook, ...]]:

@@ -124,6 +124,16 @@ class RequestBody:
                 self._is_disconnected = True
                 raise ClientDisconnect()
 
+    def body_to_read_first(self) -> bool:
+        """Whether :meth:`load_body` has anything to do: a request with no body (no
+        ``Content-Length`` nor ``Transfer-Encoding``) is marked read, with no coroutine to run."""
+        if "_body" in self.__dict__ or self._stream_consumed:
+            return False
+        if not _announces_body(self.scope["headers"]):
+            self._body = b""
+            return False
+        return True
+
     async def load_body(self) -> None:
         """Read the body now (413 beyond ``MAX_CONTENT_LENGTH``) and parse it if it is a form, so
         that sync code on the event loop can read it (see the module's docstring). A request

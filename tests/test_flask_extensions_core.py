@@ -213,7 +213,7 @@ def test_without_the_setting_the_body_is_not_read_first_and_a_get_reads_nothing(
     assert app.flask_extension_support is None and not supports_flask_extensions(app)
     assert app.test_client().post("/stream", data=b"abc").text == "ok"
     assert b"".join(streamed) == b"abc"
-    assert all(plan.before == () for plan in {rule.plan for rule in app.url_map})
+    assert not any(plan.reads_body_first for plan in {rule.plan for rule in app.url_map})
 
     reading = body_reading_app()
     reading.add_url_rule("/", "index", index)

@@ -1,8 +1,10 @@
-"""Flask-Login, Flask-WTF and Flask-SQLAlchemy served by a real ``uvicorn --loop uvloop`` (issue
-15, point 3): ``tests/flask_extensions/served_app.py`` (``import microflask.flask_patch`` first)
-runs in its own process on a free port of 127.0.0.1, and httpx2 drives it as a browser would:
-the login redirect, a login form posted with its CSRF token, a note posted with its token and
-then listed from the database; in ``def`` views and in ``async def`` views. Every wait is
+"""Flask-Login, Flask-WTF and Flask-SQLAlchemy (and Flask-CORS, Flask-Caching, Flask-Limiter,
+Flask-Bcrypt, Flask-Mail) served by a real ``uvicorn --loop uvloop`` (issue 15, point 3):
+``tests/flask_extensions/served_app.py`` (``import microflask.flask_patch`` first) runs in its
+own process on a free port of 127.0.0.1, and httpx2 drives it as a browser would: the login
+redirect, a login form posted with its CSRF token, a note posted with its token and then listed
+from the database, CORS headers, a cached page, a rate limit, a password hash and a mail; in
+``def`` views and in ``async def`` views. Every wait is
 bounded (the server's log, then polling the port); the server is stopped after the test.
 """
 
@@ -21,9 +23,12 @@ CASES = Path(__file__).resolve().parent / "flask_extensions"
 GUARD = 20.0
 TOKEN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
+EXTENSIONS = ("flask_login", "flask_wtf", "flask_sqlalchemy", "flask_cors", "flask_caching", "flask_limiter")
+EXTENSIONS += ("flask_bcrypt", "flask_mail", "uvloop")
+
 pytestmark = pytest.mark.skipif(
-    any(importlib.util.find_spec(m) is None for m in ("flask_login", "flask_wtf", "flask_sqlalchemy", "uvloop")),
-    reason="Flask-Login, Flask-WTF, Flask-SQLAlchemy and uvloop are needed (pip install -e '.[dev]')",
+    any(importlib.util.find_spec(m) is None for m in EXTENSIONS),
+    reason="the Flask extensions and uvloop are needed (pip install -e '.[dev]')",
 )
 
 
@@ -67,6 +72,28 @@ def test_login_csrf_form_and_database_under_uvicorn_with_uvloop(tmp_path: Path) 
                 reply = client.post(f"/{kind}/notes", data={"text": "no token"})
                 assert reply.status_code == 400
                 assert f"<li>{text} ({kind}, ada)</li>" in client.get(f"/{kind}/notes").text
+
+        mailed = 0
+        for kind in ("def", "async"):
+            with httpx2.Client(base_url=base, timeout=GUARD, trust_env=False) as client:
+                # Flask-CORS: the allowed origin gets its header, another one does not.
+                reply = client.get(f"/{kind}/api/ping", headers={"Origin": "http://allowed.test"})
+                assert (reply.json(), reply.headers["access-control-allow-origin"]) == (
+                    {"kind": kind},
+                    "http://allowed.test",
+                )
+                reply = client.get(f"/{kind}/api/ping", headers={"Origin": "http://other.test"})
+                assert "access-control-allow-origin" not in reply.headers
+                # Flask-Caching: the second request is answered from the cache.
+                first = client.get(f"/{kind}/cached").text
+                assert first.startswith("computed") and client.get(f"/{kind}/cached").text == first
+                # Flask-Limiter: two a minute, the third is a 429.
+                statuses = [client.get(f"/{kind}/limited").status_code for _ in range(3)]
+                assert statuses == [200, 200, 429]
+                # Flask-Bcrypt and Flask-Mail (MAIL_SUPPRESS_SEND: dispatched, not delivered).
+                assert client.post(f"/{kind}/hash", data={"password": "engine"}).json() == {"ok": True}
+                mailed += 1
+                assert client.post(f"/{kind}/mail").json() == {"mailed": mailed}
 
         # Both kinds wrote to one database: the rows of the other kind are there too.
         with httpx2.Client(base_url=base, timeout=GUARD, trust_env=False) as client:

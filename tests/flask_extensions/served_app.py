@@ -1,4 +1,5 @@
-"""An app with Flask-Login, Flask-WTF (CSRFProtect) and Flask-SQLAlchemy, served by a real
+"""An app with Flask-Login, Flask-WTF (CSRFProtect) and Flask-SQLAlchemy, and small pages for
+Flask-CORS, Flask-Caching, Flask-Limiter, Flask-Bcrypt and Flask-Mail, served by a real
 ``uvicorn --loop uvloop`` in tests/test_flask_extensions_served.py (issue 15, point 3).
 
 The same pages exist twice: under ``/def/`` as plain ``def`` views (on a worker thread, as in
@@ -14,8 +15,14 @@ import microflask.flask_patch  # noqa: F401  (first: from here on, flask is micr
 import asyncio
 import os
 
-from flask import Blueprint, Flask, redirect, render_template_string, request, url_for
+from flask import Blueprint, Flask, jsonify, redirect, render_template_string, request, url_for
+from flask_bcrypt import Bcrypt
+from flask_caching import Cache
+from flask_cors import CORS
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
+from flask_mail import Mail, Message, email_dispatched
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect, FlaskForm
 from sqlalchemy import ForeignKey, String
@@ -65,9 +72,29 @@ class NoteForm(FlaskForm):
 
 
 app = Flask(__name__)
-app.config.update(SECRET_KEY="served test secret", SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.environ['DATABASE']}")
+app.config.update(
+    SECRET_KEY="served test secret",
+    SQLALCHEMY_DATABASE_URI=f"sqlite:///{os.environ['DATABASE']}",
+    CACHE_TYPE="SimpleCache",
+    BCRYPT_LOG_ROUNDS=4,
+    MAIL_SUPPRESS_SEND=True,
+    MAIL_DEFAULT_SENDER="app@example.test",
+)
 db.init_app(app)
-CSRFProtect(app)
+csrf = CSRFProtect(app)
+CORS(app, resources={r"/(def|async)/api/.*": {"origins": "http://allowed.test"}})
+cache = Cache(app)
+limiter = Limiter(get_remote_address, app=app, storage_uri="memory://")
+bcrypt = Bcrypt(app)
+mail = Mail(app)
+counters = {"computed": 0, "mailed": 0}
+
+
+@email_dispatched.connect
+def count_mail(sender: object, **extra: object) -> None:
+    counters["mailed"] += 1
+
+
 login_manager = LoginManager(app)
 login_manager.blueprint_login_views = {"def": "def.sync_login", "async": "async.async_login"}
 
@@ -138,6 +165,72 @@ async def async_notes() -> object:
         return redirect(url_for("async.async_notes"))
     notes = await app.ensure_async(notes_of)(current_user.id)
     return await render_template_string(NOTES_PAGE, form=form, notes=notes)
+
+
+@sync_pages.get("/api/ping")
+def sync_ping() -> object:
+    return jsonify(kind="def")
+
+
+@async_pages.get("/api/ping")
+async def async_ping() -> object:
+    return jsonify(kind="async")
+
+
+@sync_pages.get("/cached")
+@cache.cached(timeout=60)
+def sync_cached() -> str:
+    counters["computed"] += 1
+    return f"computed {counters['computed']}"
+
+
+@async_pages.get("/cached")
+@cache.cached(timeout=60)
+async def async_cached() -> str:
+    counters["computed"] += 1
+    return f"computed {counters['computed']}"
+
+
+@sync_pages.get("/limited")
+@limiter.limit("2/minute")
+def sync_limited() -> str:
+    return "within the limit"
+
+
+@async_pages.get("/limited")
+@limiter.limit("2/minute")
+async def async_limited() -> str:
+    return "within the limit"
+
+
+@sync_pages.post("/hash")
+@csrf.exempt
+def sync_hash() -> object:
+    digest = bcrypt.generate_password_hash(request.form["password"])
+    return jsonify(ok=bcrypt.check_password_hash(digest, request.form["password"]))
+
+
+@async_pages.post("/hash")
+@csrf.exempt
+async def async_hash() -> object:
+    password = (await request.form)["password"]
+    digest = await app.ensure_async(bcrypt.generate_password_hash)(password)  # hashing is slow: off the loop
+    return jsonify(ok=await app.ensure_async(bcrypt.check_password_hash)(digest, password))
+
+
+@sync_pages.post("/mail")
+@csrf.exempt
+def sync_mail() -> object:
+    mail.send(Message("hello", recipients=["ada@example.test"], body="from a def view"))
+    return jsonify(mailed=counters["mailed"])
+
+
+@async_pages.post("/mail")
+@csrf.exempt
+async def async_mail() -> object:
+    message = Message("hello", recipients=["ada@example.test"], body="from an async view")
+    await app.ensure_async(mail.send)(message)  # a real server would block on SMTP: off the loop
+    return jsonify(mailed=counters["mailed"])
 
 
 @app.get("/loop")

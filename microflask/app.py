@@ -25,7 +25,7 @@ from . import signals as _signals
 from . import teardown
 from .appbase import AppBase
 from .background import BackgroundTasks
-from .concurrency import ThreadLane, is_async_callable
+from .concurrency import Pending, ThreadLane, is_async_callable
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
@@ -60,6 +60,7 @@ _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
 _NO_RESPONSE = "returned None: it must return the response it was given, or another one."
 _SIGNALS = _signals.state  # read on the request path: one attribute, False until a receiver connects
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
+_UNAWAITED = frozenset({CoroutineType, Pending})
 
 
 def _missing_view(endpoint: str) -> Any:
@@ -376,10 +377,12 @@ class MicroFlask(AppBase):
             rv = await rv
         kind = type(rv)
         if kind not in _PLAIN_RESULTS:
-            if inspect.isawaitable(rv):
+            if kind is Pending:  # a helper not awaited: an error from async def code (see unawaited)
+                rv = await _responses.unawaited(plan, rv)
+            elif inspect.isawaitable(rv):
                 rv = await rv
-        elif kind is tuple and rv and type(rv[0]) is CoroutineType:  # (render_template(...), 404)
-            rv = (await rv[0], *rv[1:])
+        elif kind is tuple and rv and type(rv[0]) in _UNAWAITED:  # (render_template(...), 404)
+            rv = (await _responses.unawaited(plan, rv[0]), *rv[1:])
         return rv
 
     @staticmethod
@@ -393,9 +396,9 @@ class MicroFlask(AppBase):
         rv = func(*args)
         # A sync hook or handler on the event loop (a routing 404, an async view's request) gets the
         # awaitable forms of the helpers (render_template, ...): what it returns unawaited is awaited.
-        if type(rv) is CoroutineType:
+        if type(rv) in _UNAWAITED:
             return await rv
-        if type(rv) is tuple and rv and type(rv[0]) is CoroutineType:
+        if type(rv) is tuple and rv and type(rv[0]) in _UNAWAITED:
             return (await rv[0], *rv[1:])
         return rv
 

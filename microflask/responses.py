@@ -10,6 +10,7 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
 
+from .concurrency import Pending, is_async_callable
 from .datastructures import Accept
 from .exceptions import HTTPException, InternalServerError
 from .globals import current_context
@@ -30,6 +31,7 @@ __all__ = [
     "make_response",
     "returned_by",
     "send",
+    "unawaited",
     "who_returned",
 ]
 
@@ -47,6 +49,17 @@ class InvalidResponseError(TypeError):
         """This error, its message now starting with ``who`` (e.g. "The error handler 'page' for 404")."""
         self.args = (f"{who} {self.problem}",)
         return self
+
+
+def unawaited(plan: EndpointPlan, rv: Any) -> Any:
+    """An awaitable that a view returned, to await: a coroutine, or a helper's :class:`Pending`
+    (``render_template(...)``) returned by sync code on the event loop (a Flask-style decorator
+    around an async view, which cannot await). A ``Pending`` from ``async def`` code, where the
+    ``await`` was forgotten, raises the error saying so."""
+    if type(rv) is not Pending or plan.view is None or not is_async_callable(plan.view):
+        return rv
+    who = returned_by("view function", plan.view, f" for endpoint {plan.endpoint!r}")
+    raise rv.missing_await(f"{who} returned {rv.what} without awaiting it: write 'return await {rv.what}'.")
 
 
 def who_returned(ctx: AppContext, plan: EndpointPlan, source: Any) -> str:
@@ -130,7 +143,10 @@ def _to_response(app: MicroFlask, rv: Any) -> StarletteResponse:
             f"The view function for {endpoint!r}",
         )
     hint = ""
-    if inspect.isawaitable(rv):
+    if type(rv) is Pending:
+        rv.close()
+        hint = f" ({rv.what} not awaited: write 'await {rv.what}')"
+    elif inspect.isawaitable(rv):
         hint = " (an awaitable: it must be awaited, e.g. return await render_template(...))"
     raise InvalidResponseError(
         "did not return a valid response: return a str, bytes, dict, list, a response, a generator,"

@@ -6,12 +6,30 @@ user's line; error messages list what would have been right.
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import gc
+import io
 import logging
+import re
+import warnings
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from microflask import Blueprint, MicroFlask, after_this_request
+from microflask import (
+    Blueprint,
+    MicroFlask,
+    after_this_request,
+    jsonify,
+    render_template,
+    render_template_string,
+    request,
+    send_file,
+    stream_template_string,
+)
+from microflask.concurrency import MissingAwaitError
 
 # -- a bad return value names the function that returned it ---------------------------------
 
@@ -135,3 +153,214 @@ def test_an_unawaited_helper_returned_is_explained() -> None:
     client = app.test_client()
     with pytest.raises(TypeError, match="must be awaited"):
         client.get("/awaitable")
+
+
+# -- a forgotten await says so at once, on the user's line ------------------------------------
+
+
+def _raising_line(info: pytest.ExceptionInfo[BaseException], function: str) -> str:
+    """The source line of ``function`` in the traceback of ``info``: where the error was raised."""
+    for entry in info.traceback:
+        if entry.name == function:
+            return str(entry.statement).strip()
+    raise AssertionError(f"{function} is not in the traceback")
+
+
+@pytest.mark.parametrize(
+    ("misuse", "accessor"),
+    [
+        pytest.param(lambda: request.get_json()["x"], "request.get_json()", id="subscript"),
+        pytest.param(lambda: request.json.get("x"), "request.json", id="attribute"),
+        pytest.param(lambda: not request.form, "request.form", id="truth"),
+        pytest.param(lambda: [key for key in request.form], "request.form", id="iteration"),
+        pytest.param(lambda: len(request.files), "request.files", id="len"),
+        pytest.param(lambda: "x" in request.values, "request.values", id="contains"),
+        pytest.param(lambda: request.get_data().decode(), "request.get_data()", id="decode"),
+        pytest.param(lambda: request.data + b"!", "request.data", id="concatenate"),
+        pytest.param(lambda: f"{request.get_json()}", "request.get_json()", id="format"),
+        pytest.param(lambda: jsonify(request.get_json()), "request.get_json()", id="jsonify"),
+    ],
+)
+def test_a_request_body_accessor_used_without_await_says_which_await(misuse: Any, accessor: str) -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+
+    @app.route("/", methods=["POST"])
+    async def index() -> Any:
+        return misuse()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "coroutine ... was never awaited" later
+        with pytest.raises(MissingAwaitError) as info:
+            if accessor.startswith("request.form") or accessor in ("request.files", "request.values"):
+                app.test_client().post("/", data={"x": "1"})  # a form, not parsed yet
+            else:
+                app.test_client().post("/", data=b'{"x": 1}', headers={"Content-Type": "application/json"})
+        gc.collect()
+    assert f"write 'await {accessor}'" in str(info.value)
+    assert isinstance(info.value, TypeError)
+    assert "misuse" in _raising_line(info, "<lambda>") or "request" in _raising_line(info, "<lambda>")
+
+
+def test_the_users_line_is_in_the_traceback() -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+
+    @app.route("/", methods=["POST"])
+    async def create() -> Any:
+        name = request.get_json()["name"]  # the forgotten await
+        return name
+
+    with pytest.raises(MissingAwaitError, match=r"write 'await request.get_json\(\)'") as info:
+        app.test_client().post("/", json={"name": "x"})
+    assert _raising_line(info, "create") == 'name = request.get_json()["name"]  # the forgotten await'
+
+
+def test_awaiting_works_and_a_parsed_form_is_a_multidict() -> None:
+    app = MicroFlask(__name__)
+
+    @app.route("/", methods=["POST"])
+    async def index() -> Any:
+        form = await request.form
+        assert (await request.form) is form  # a parsed form is awaitable itself
+        fields = request.form  # after parsing: the MultiDict, usable without await
+        return {"empty": not fields, "keys": list(fields), "json": await request.get_json(silent=True)}
+
+    r = app.test_client().post("/", data={"a": "1", "b": "2"})
+    assert r.json == {"empty": False, "keys": ["a", "b"], "json": None}
+
+
+def test_returning_an_accessor_without_await_names_the_view() -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+
+    @app.route("/echo", methods=["POST"])
+    async def echo() -> Any:
+        return request.get_json()
+
+    @app.route("/page")
+    async def page() -> Any:
+        return render_template_string("hello"), 201
+
+    client = app.test_client()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(MissingAwaitError) as info:
+            client.post("/echo", json={"a": 1})
+        assert "The view function '" in str(info.value) and "echo' for endpoint 'echo'" in str(info.value)
+        assert "returned request.get_json() without awaiting it: write 'return await request.get_json()'" in str(
+            info.value
+        )
+        with pytest.raises(MissingAwaitError, match=r"write 'return await render_template_string\(...\)'"):
+            client.get("/page")
+        gc.collect()
+
+
+def test_json_encoding_a_value_not_awaited_says_so() -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+
+    @app.route("/", methods=["POST"])
+    async def index() -> Any:
+        return {"received": request.get_json()}
+
+    with pytest.raises(MissingAwaitError, match=r"write 'await request.get_json\(\)'"):
+        app.test_client().post("/", json={"a": 1})
+
+
+@pytest.mark.parametrize(
+    ("misuse", "helper"),
+    [
+        pytest.param(lambda: render_template_string("hi") + "!", "render_template_string(...)", id="render"),
+        pytest.param(lambda: render_template("page.html").upper(), "render_template(...)", id="render-file"),
+        pytest.param(lambda: stream_template_string("hi").headers, "stream_template_string(...)", id="stream"),
+        pytest.param(lambda: send_file(__file__).headers, "send_file(...)", id="send-file"),
+    ],
+)
+def test_other_awaitable_helpers_used_without_await_say_so(misuse: Any, helper: str, tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "page.html").write_text("page")
+    app = MicroFlask(__name__, root_path=str(tmp_path))
+    app.testing = True
+
+    @app.route("/")
+    async def index() -> Any:
+        return misuse()
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(MissingAwaitError, match=re.escape(f"write 'await {helper}'")):
+            app.test_client().get("/")
+        gc.collect()
+
+
+def test_an_uploaded_file_read_without_await_says_so() -> None:
+    app = MicroFlask(__name__)
+    app.testing = True
+
+    @app.route("/", methods=["POST"])
+    async def upload() -> Any:
+        files = await request.files
+        return files["f"].read().decode()
+
+    with pytest.raises(MissingAwaitError, match=r"write 'await file.read\(\)'"):
+        app.test_client().post("/", data={"f": (io.BytesIO(b"content"), "a.txt")})
+
+
+def test_a_sync_handler_on_the_loop_still_gets_its_render_awaited() -> None:
+    # Sync code on the event loop cannot await: what it returns unawaited is awaited for it.
+    app = MicroFlask(__name__)
+
+    @app.errorhandler(404)
+    def not_found(e: Exception) -> Any:
+        return render_template_string("missing {{ request.path }}"), 404
+
+    @app.before_request
+    def maybe_refuse() -> Any:
+        if request.path == "/refused":
+            return render_template_string("refused")
+        return None
+
+    @app.route("/refused")
+    async def refused() -> str:
+        return "never"
+
+    client = app.test_client()
+    assert (client.get("/nowhere").status_code, client.get("/nowhere").text) == (404, "missing /nowhere")
+    assert client.get("/refused").text == "refused"
+
+
+def test_a_flask_style_decorator_around_an_async_view_may_return_a_render() -> None:
+    app = MicroFlask(__name__)
+
+    def login_required(view: Any) -> Any:
+        @functools.wraps(view)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if "user" not in request.args:
+                return render_template_string("please log in"), 401
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    @app.route("/")
+    @login_required
+    async def index() -> str:
+        return "welcome"
+
+    client = app.test_client()
+    r = client.get("/")
+    assert (r.status_code, r.text) == (401, "please log in")
+    assert client.get("/?user=1").text == "welcome"
+
+
+@pytest.mark.anyio
+async def test_the_awaitable_is_a_coroutine_to_asyncio() -> None:
+    app = MicroFlask(__name__)
+    async with app.test_request_context("/", method="POST", json={"a": 1}):
+        task = asyncio.ensure_future(request.get_json())
+        assert await task == {"a": 1}
+        both = await asyncio.gather(render_template_string("{{ 1 + 1 }}"), request.get_data())
+        assert both == ["2", b'{"a": 1}']
+        pending = request.get_json()
+        assert "await request.get_json()" in repr(pending)
+        assert await pending == {"a": 1}

@@ -100,7 +100,24 @@ class DispatchingJinjaLoader(jinja2.BaseLoader):
                 return loader.get_source(environment, template)
             except jinja2.TemplateNotFound:
                 continue
-        raise jinja2.TemplateNotFound(template)
+        raise self._not_found(template)
+
+    def _not_found(self, template: str) -> jinja2.TemplateNotFound:
+        """The error for a template no loader has: its message lists the folders searched."""
+        searched = []
+        for owner, loader in self._owned_loaders():
+            whose = f"application {owner.name!r}" if owner is self.app else f"blueprint {owner.name!r}"
+            folders = getattr(loader, "searchpath", None)
+            where = ", ".join(map(str, folders)) if folders else f"a {type(loader).__name__}"
+            searched.append(f"{where} ({whose})")
+        message = (
+            f"{template!r} was not found in the template folders: {'; '.join(searched)}."
+            if searched
+            else f"{template!r} was not found: the app has no template folder."
+        )
+        if not self.app.config.get("EXPLAIN_TEMPLATE_LOADING"):
+            message += " Set EXPLAIN_TEMPLATE_LOADING = True to log each lookup."
+        return jinja2.TemplateNotFound(template, message)
 
     def _get_source_explained(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
         attempts: list[tuple[Any, jinja2.BaseLoader, tuple[str, str | None, Any] | None]] = []
@@ -114,7 +131,7 @@ class DispatchingJinjaLoader(jinja2.BaseLoader):
         for _, _, found in attempts:
             if found is not None:
                 return found
-        raise jinja2.TemplateNotFound(template)
+        raise self._not_found(template)
 
     def list_templates(self) -> list[str]:
         found: set[str] = set()

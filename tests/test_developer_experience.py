@@ -16,6 +16,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+import click
+import jinja2
 import pytest
 
 from microflask import (
@@ -364,3 +366,85 @@ async def test_the_awaitable_is_a_coroutine_to_asyncio() -> None:
         pending = request.get_json()
         assert "await request.get_json()" in repr(pending)
         assert await pending == {"a": 1}
+
+
+# -- error messages that point to the fix -----------------------------------------------------
+
+
+def test_template_not_found_lists_the_folders_searched(tmp_path: Path) -> None:
+    app = MicroFlask(__name__, root_path=str(tmp_path))
+    app.register_blueprint(Blueprint("shop", __name__, template_folder="shop_templates", root_path=str(tmp_path)))
+    with app.app_context(), pytest.raises(jinja2.TemplateNotFound) as info:
+        render_template("missing.html")
+    message = str(info.value)
+    assert info.value.name == "missing.html"
+    assert f"{tmp_path / 'templates'} (application " in message
+    assert f"{tmp_path / 'shop_templates'} (blueprint 'shop')" in message
+    assert "EXPLAIN_TEMPLATE_LOADING" in message
+
+
+def test_explain_template_loading_logs_each_lookup(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "here.html").write_text("here")
+    app = MicroFlask(__name__, root_path=str(tmp_path))
+    app.config["EXPLAIN_TEMPLATE_LOADING"] = True
+    with caplog.at_level(logging.INFO), app.app_context():
+        assert render_template("here.html") == "here"
+        with pytest.raises(jinja2.TemplateNotFound, match="was not found in the template folders"):
+            render_template("gone.html")
+    assert "Locating template 'here.html'" in caplog.text and "-> found" in caplog.text
+    assert "Locating template 'gone.html'" in caplog.text and "-> no match" in caplog.text
+
+
+def test_an_unknown_converter_lists_the_converters() -> None:
+    app = MicroFlask(__name__)
+    with pytest.raises(LookupError) as info:
+
+        @app.route("/items/<integer:item_id>")
+        def item(item_id: int) -> str:
+            return "item"
+
+    message = str(info.value)
+    assert "Unknown converter 'integer'" in message
+    assert "any, default, float, int, path, string, uuid" in message
+    assert "app.url_map.converters['integer'] = YourConverter" in message
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_a_missing_form_key_is_a_400_without_the_key_error_text_when_not_debugging(use_async: bool) -> None:
+    app = MicroFlask(__name__)
+
+    if use_async:
+
+        @app.route("/", methods=["POST"])
+        async def login() -> str:
+            return str((await request.form)["password_field"])
+
+    else:
+
+        @app.route("/", methods=["POST"])
+        def login() -> str:
+            return str(request.form["password_field"])
+
+    r = app.test_client().post("/", data={"username": "x"})
+    assert r.status_code == 400
+    assert "password_field" not in r.text and "KeyError" not in r.text
+    assert "Bad Request" in r.text
+
+
+def test_click_decorators_under_app_cli_command() -> None:
+    app = MicroFlask(__name__)
+
+    @app.cli.command()
+    @click.option("--times", default=1, help="How many greetings.")
+    @click.argument("name")
+    def greet(times: int, name: str) -> None:
+        """Greet someone."""
+        for _ in range(times):
+            click.echo(f"hello {name} from {app.name}")
+
+    result = app.test_cli_runner().invoke(args=["greet", "--times", "2", "ada"])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"hello ada from {app.name}\n" * 2
+    helped = app.test_cli_runner().invoke(args=["greet", "--help"])
+    assert "--times" in helped.output and "How many greetings." in helped.output

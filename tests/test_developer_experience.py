@@ -11,7 +11,10 @@ import functools
 import gc
 import io
 import logging
+import os
 import re
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 from typing import Any
@@ -448,3 +451,68 @@ def test_click_decorators_under_app_cli_command() -> None:
     assert result.output == f"hello ada from {app.name}\n" * 2
     helped = app.test_cli_runner().invoke(args=["greet", "--help"])
     assert "--times" in helped.output and "How many greetings." in helped.output
+
+
+# -- types that catch mistakes -----------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+TYPED_VIEWS = """
+from microflask import MicroFlask
+from microflask.schema import validate_response
+
+app = MicroFlask(__name__)
+
+
+@app.route("/ok")
+async def ok() -> dict[str, int]:
+    return {"a": 1}
+
+
+@app.get("/tuple")
+def with_status() -> tuple[str, int]:
+    return "created", 201
+
+
+@app.post("/model")
+@validate_response(dict, 201)
+async def model() -> object:  # a schema-validated view may return a model
+    return object()
+
+
+@app.websocket("/ws")
+async def socket() -> None:
+    pass
+
+
+@app.route("/none")
+async def forgot_return() -> None:
+    return None
+
+
+@app.post("/int")
+def number() -> int:
+    return 1
+"""
+
+
+def test_mypy_strict_refuses_a_view_that_returns_no_response_value(tmp_path: Path) -> None:
+    (tmp_path / "views.py").write_text(TYPED_VIEWS)
+    command = [sys.executable, "-m", "mypy", "--strict", "--follow-imports=silent", "--no-error-summary"]
+    command += ["--cache-dir", str(tmp_path / "cache"), "views.py"]
+    result = subprocess.run(
+        command, cwd=tmp_path, env={**os.environ, "MYPYPATH": str(ROOT)}, capture_output=True, text=True
+    )
+    errors = [line for line in result.stdout.splitlines() if ": error:" in line]
+    lines = sorted(int(line.split(":")[1]) for line in errors)
+    source = TYPED_VIEWS.splitlines()
+    assert [source[n - 1] for n in lines] == ['@app.route("/none")', '@app.post("/int")'], result.stdout
+    assert all('type variable "T_route"' in line for line in errors)
+
+
+def test_make_lint_runs_mypy_strict_on_the_examples_and_installs_a_mypy_visible_editable() -> None:
+    makefile = (ROOT / "Makefile").read_text()
+    assert "mypy --strict --follow-imports=silent $$app" in makefile
+    for example in ("hello/app.py", "rest_api/app.py"):
+        assert example in makefile
+    assert makefile.count("--config-settings editable_mode=compat") == 2

@@ -25,7 +25,7 @@ from . import signals as _signals
 from . import teardown
 from .appbase import AppBase
 from .background import BackgroundTasks
-from .concurrency import ThreadLane, is_async_callable
+from .concurrency import Pending, ThreadLane, is_async_callable
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     BadRequest,
@@ -57,8 +57,10 @@ if TYPE_CHECKING:
 __all__ = ["MicroFlask"]
 
 _ROUTING_ERRORS = (NotFound, MethodNotAllowed, RequestRedirect)
+_NO_RESPONSE = "returned None: it must return the response it was given, or another one."
 _SIGNALS = _signals.state  # read on the request path: one attribute, False until a receiver connects
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
+_UNAWAITED = frozenset({CoroutineType, Pending})
 
 
 def _missing_view(endpoint: str) -> Any:
@@ -325,6 +327,7 @@ class MicroFlask(AppBase):
     async def _full_dispatch(self, ctx: RequestContext, plan: EndpointPlan) -> Any:
         request = ctx.request
         assert request is not None
+        source: Any = None  # who returned rv, when not the view: named only if it is invalid
         try:
             rv = None
             if _SIGNALS.connected:
@@ -338,6 +341,7 @@ class MicroFlask(AppBase):
             for func, is_async in plan.before:
                 rv = await self._call(ctx, func, is_async)
                 if rv is not None:
+                    source = func
                     break
             if rv is None:
                 if request.routing_exception is not None:
@@ -345,8 +349,19 @@ class MicroFlask(AppBase):
                 rv = await self._call_view(ctx, plan, request)
         except Exception as e:
             rv = await self._handle_user_exception(ctx, plan, e)
-        response = self.make_response(rv)
+            source = ctx.error_handler
+        try:
+            response = self.make_response(rv)
+        except _responses.InvalidResponseError as e:
+            raise e.blame(_responses.who_returned(ctx, plan, source)) from None
         return await self._finalize(ctx, plan, response)
+
+    def _response_naming(self, ctx: RequestContext, plan: EndpointPlan, rv: Any, source: Any) -> Any:
+        """``make_response(rv)``; if ``rv`` is invalid the error names ``source``, who returned it."""
+        try:
+            return self.make_response(rv)
+        except _responses.InvalidResponseError as e:
+            raise e.blame(_responses.who_returned(ctx, plan, source)) from None
 
     async def _call_view(self, ctx: RequestContext, plan: EndpointPlan, request: Request) -> Any:
         if request.scope["method"] == "OPTIONS" and request.url_rule.provide_automatic_options:  # type: ignore[union-attr]
@@ -364,10 +379,12 @@ class MicroFlask(AppBase):
             rv = await rv
         kind = type(rv)
         if kind not in _PLAIN_RESULTS:
-            if inspect.isawaitable(rv):
+            if kind is Pending:  # a helper not awaited: an error from async def code (see unawaited)
+                rv = await _responses.unawaited(plan, rv)
+            elif inspect.isawaitable(rv):
                 rv = await rv
-        elif kind is tuple and rv and type(rv[0]) is CoroutineType:  # (render_template(...), 404)
-            rv = (await rv[0], *rv[1:])
+        elif kind is tuple and rv and type(rv[0]) in _UNAWAITED:  # (render_template(...), 404)
+            rv = (await _responses.unawaited(plan, rv[0]), *rv[1:])
         return rv
 
     @staticmethod
@@ -381,17 +398,25 @@ class MicroFlask(AppBase):
         rv = func(*args)
         # A sync hook or handler on the event loop (a routing 404, an async view's request) gets the
         # awaitable forms of the helpers (render_template, ...): what it returns unawaited is awaited.
-        if type(rv) is CoroutineType:
+        if type(rv) in _UNAWAITED:
             return await rv
-        if type(rv) is tuple and rv and type(rv[0]) is CoroutineType:
+        if type(rv) is tuple and rv and type(rv[0]) in _UNAWAITED:
             return (await rv[0], *rv[1:])
         return rv
 
     async def _finalize(self, ctx: RequestContext, plan: EndpointPlan, response: Any) -> Any:
         for func in ctx.after_request_functions:
             response = await self._call(ctx, func, is_async_callable(func), response)
+            if response is None:
+                raise _responses.InvalidResponseError(
+                    _NO_RESPONSE, _responses.returned_by("after_this_request function", func)
+                )
         for func, is_async in plan.after:
             response = await self._call(ctx, func, is_async, response)
+            if response is None:
+                raise _responses.InvalidResponseError(
+                    _NO_RESPONSE, _responses.returned_by("after_request function", func)
+                )
         session = ctx.session
         if session is None and self._refresh_sessions:
             session = self._permanent_session_to_refresh(ctx)
@@ -401,7 +426,8 @@ class MicroFlask(AppBase):
                 if saved is not None:  # a Flask-style sync interface returns None
                     await saved
             except HTTPException as e:  # e.g. 503 from a session store that is down
-                response = self.make_response(await self._handle_user_exception(ctx, plan, e))
+                rv = await self._handle_user_exception(ctx, plan, e)
+                response = self._response_naming(ctx, plan, rv, ctx.error_handler)
         if _SIGNALS.connected:
             await _signals.send_async(_signals.request_finished, self, response=response)
         return response
@@ -482,10 +508,13 @@ class MicroFlask(AppBase):
             if http.code is None or isinstance(http, RequestRedirect):
                 return http
             handler = self._find_error_handler(e, plan.scopes)
-            return http if handler is None else await self._call(ctx, handler, is_async_callable(handler), e)
-        handler = self._find_error_handler(e, plan.scopes)
-        if handler is None:
-            raise e
+            if handler is None:
+                return http
+        else:
+            handler = self._find_error_handler(e, plan.scopes)
+            if handler is None:
+                raise e
+        ctx.error_handler, ctx.handled_error = handler, e  # to name it if its answer is invalid
         return await self._call(ctx, handler, is_async_callable(handler), e)
 
     async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> tuple[Any, bool]:
@@ -504,7 +533,9 @@ class MicroFlask(AppBase):
         try:
             handler = self._find_error_handler(server_error, plan.scopes)
             if handler is not None:
-                response = self.make_response(await self._call(ctx, handler, is_async_callable(handler), server_error))
+                ctx.error_handler, ctx.handled_error = handler, server_error
+                rv = await self._call(ctx, handler, is_async_callable(handler), server_error)
+                response = self._response_naming(ctx, plan, rv, handler)
         except Exception:
             self.logger.exception("The error handler for 500 failed; sending the plain 500 page")
         if response is None:

@@ -13,9 +13,9 @@ import functools
 import inspect
 import queue
 from asyncio.events import _get_running_loop
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Generator
 from types import FrameType, TracebackType
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import anyio
 import anyio.from_thread
@@ -23,6 +23,8 @@ import anyio.to_thread
 from anyio.abc import TaskGroup
 
 __all__ = [
+    "MissingAwaitError",
+    "Pending",
     "ThreadLane",
     "awaiting_caller",
     "call_async_from_sync",
@@ -145,3 +147,58 @@ def call_async_from_sync(func: Callable[..., Coroutine[Any, Any, T]], *args: Any
         return anyio.from_thread.run(functools.partial(func, *args, **kwargs))
     except anyio.NoEventLoopError:
         return anyio.run(functools.partial(func, *args, **kwargs))
+
+
+class MissingAwaitError(TypeError):
+    """An awaitable helper's result (``request.get_json()``, ``render_template(...)``...) was
+    used without ``await``: the message says which call to await."""
+
+
+class Pending:
+    """What a helper with a sync and an async form gives async code on the event loop:
+    ``await`` it for the value (``data = await request.get_json()``).
+
+    Used any other way (indexed, tested for truth, iterated, measured, its attributes read,
+    formatted, JSON-encoded, returned from an ``async def`` view) it raises
+    :class:`MissingAwaitError` at once, on the line that forgot the ``await``, saying what to
+    write; and it closes its coroutine, so no "never awaited" warning follows elsewhere later.
+    It is a coroutine to asyncio (``send``/``throw``/``close``): ``asyncio.create_task`` takes it.
+    """
+
+    __slots__ = ("_coro", "what")
+
+    def __init__(self, coro: Coroutine[Any, Any, Any], what: str) -> None:
+        self._coro = coro
+        #: The call to await, as the user wrote it: ``request.get_json()``, ``render_template(...)``.
+        self.what = what
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._coro.__await__()
+
+    def send(self, value: Any) -> Any:
+        return self._coro.send(value)
+
+    def throw(self, *args: Any) -> Any:
+        return self._coro.throw(*args)
+
+    def close(self) -> None:
+        self._coro.close()
+
+    def __repr__(self) -> str:
+        return f"<{self.what} not awaited yet: use 'await {self.what}'>"
+
+    def missing_await(self, message: str | None = None) -> MissingAwaitError:
+        """The error for using this without ``await`` (``message`` instead of the usual one);
+        closes the coroutine, which will never run."""
+        self._coro.close()
+        return MissingAwaitError(
+            message or f"{self.what} must be awaited in async code: write 'await {self.what}' (it was used without)."
+        )
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise self.missing_await()
+
+    __getattr__ = __getitem__ = __setitem__ = __delitem__ = __contains__ = _refuse
+    __bool__ = __len__ = __iter__ = __aiter__ = __call__ = __str__ = __format__ = __bytes__ = _refuse
+    __add__ = __radd__ = __lt__ = __le__ = __gt__ = __ge__ = __int__ = __float__ = __index__ = _refuse
+    __hash__ = object.__hash__

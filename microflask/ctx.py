@@ -85,6 +85,9 @@ class AppContext:
     session: Any = None
     #: The request's worker thread for sync code (set for requests to sync views).
     lane: Any = None
+    #: The error handler last called and its error (to name it if its answer is not a valid response).
+    error_handler: Any = None
+    handled_error: BaseException | None = None
 
     def __init__(self, app: MicroFlask) -> None:
         self.app = app

@@ -11,7 +11,7 @@ from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
 
-from .concurrency import awaiting_caller, on_event_loop
+from .concurrency import Pending, awaiting_caller, on_event_loop
 from .exceptions import BadRequestKeyError
 
 __all__ = [
@@ -371,7 +371,7 @@ class FileStorage(UploadFile):
         """The content: ``await f.read()``; plain ``f.read()`` in a sync view."""
         if self._sync():
             return self.file.read(size)
-        return super().read(size)
+        return Pending(super().read(size), "file.read()")
 
     def save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int = 16384) -> Any:
         """Write the file to a path or a binary file: ``await f.save(path)`` (sync in a ``def`` view)."""
@@ -383,7 +383,7 @@ class FileStorage(UploadFile):
 
             await anyio.to_thread.run_sync(self._save, dst, buffer_size)
 
-        return save_in_thread()
+        return Pending(save_in_thread(), "file.save(...)")
 
     def _save(self, dst: str | os.PathLike[str] | IO[bytes], buffer_size: int) -> None:
         self.file.seek(0)

@@ -20,7 +20,7 @@ from starlette.responses import FileResponse as StarletteFileResponse
 from starlette.responses import Response as StarletteResponse
 
 from . import wrappers
-from .concurrency import on_event_loop
+from .concurrency import Pending, on_event_loop
 from .datastructures import CacheControl
 from .exceptions import Aborter, NotFound
 from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
@@ -235,7 +235,7 @@ def send_file(
     """
     args = (path_or_file, mimetype, as_attachment, download_name, conditional, etag, last_modified, max_age)
     if on_event_loop():
-        return _send_file_async(*args)
+        return Pending(_send_file_async(*args), "send_file(...)")
     return _send_file(os.stat, *args)
 
 
@@ -381,7 +381,10 @@ def send_from_directory(directory: str | os.PathLike[str], path: str | os.PathLi
     joined = safe_join(_absolute(directory), os.fspath(path))
     if joined is None:
         raise NotFound()
-    return send_file(joined, **kwargs)
+    sent = send_file(joined, **kwargs)
+    if type(sent) is Pending:
+        sent.what = "send_from_directory(...)"
+    return sent
 
 
 def stream_with_context(generator_or_function: Any) -> Any:

@@ -28,7 +28,7 @@ import anyio
 import anyio.from_thread
 from starlette.requests import ClientDisconnect
 
-from .concurrency import awaiting_caller, finish_without_loop, on_event_loop
+from .concurrency import Pending, awaiting_caller, finish_without_loop, on_event_loop
 from .datastructures import MultiDict
 from .debughelpers import files_explaining_missing_enctype
 from .exceptions import BadRequest, HTTPException, RequestEntityTooLarge, UnsupportedMediaType
@@ -71,10 +71,11 @@ class RequestBody:
         def is_json(self) -> bool: ...
 
     def _sync_or_async(
-        self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any], depth: int = 2
+        self, load: Callable[[], Coroutine[Any, Any, T]], peek: Callable[[], Any], what: str, depth: int = 2
     ) -> Any:
-        """On the event loop, an awaitable of ``load()``; on any other thread (a sync view), the
-        value itself: ``peek()`` if it is already known, else ``load()`` run on the loop.
+        """On the event loop, an awaitable of ``load()`` (a :class:`Pending`: used without
+        ``await`` it says ``await <what>``); on any other thread (a sync view), the value
+        itself: ``peek()`` if it is already known, else ``load()`` run on the loop.
 
         On the loop, a value already known (``peek()``: the body was read) goes to sync code
         as it is: a parsed form (a MultiDict, awaitable itself) to anyone, any other value to a
@@ -85,7 +86,7 @@ class RequestBody:
                 return known
             if known is not _MISSING and not awaiting_caller(sys._getframe(depth)):
                 return known  # sync code on the loop (a Flask extension's) after the body was read
-            return load()
+            return Pending(load(), what)
         known = peek()
         if known is not _MISSING:
             return known
@@ -159,9 +160,9 @@ class RequestBody:
 
     def get_data(self, cache: bool = True, as_text: bool = False) -> Any:
         """The raw body: ``await request.get_data()`` (bytes, or str with ``as_text``)."""
-        return self._data(as_text, 3)
+        return self._data(as_text, "request.get_data()", 3)
 
-    def _data(self, as_text: bool, depth: int) -> Any:
+    def _data(self, as_text: bool, what: str, depth: int) -> Any:
         def text(data: bytes) -> bytes | str:
             return data.decode(self.mimetype_params.get("charset", "utf-8"), "replace") if as_text else data
 
@@ -172,12 +173,12 @@ class RequestBody:
             data = self.__dict__.get("_body", _MISSING)
             return data if data is _MISSING else text(data)
 
-        return self._sync_or_async(load, peek, depth)
+        return self._sync_or_async(load, peek, what, depth)
 
     @property
     def data(self) -> Any:
         """The raw body: ``await request.data`` (``request.data`` in a sync view)."""
-        return self._data(False, 3)
+        return self._data(False, "request.data", 3)
 
     def get_json(self, force: bool = False, silent: bool = False, cache: bool = True) -> Any:
         """The body parsed as JSON: ``await request.get_json()``.
@@ -186,9 +187,9 @@ class RequestBody:
         :class:`BadRequest` (400); a content type other than JSON raises
         :class:`UnsupportedMediaType` (415) unless ``force``. ``silent`` returns None instead.
         """
-        return self._get_json(force, silent, cache, 3)
+        return self._get_json(force, silent, cache, "request.get_json()", 3)
 
-    def _get_json(self, force: bool, silent: bool, cache: bool, depth: int) -> Any:
+    def _get_json(self, force: bool, silent: bool, cache: bool, what: str, depth: int) -> Any:
         def parse(data: bytes) -> Any:
             try:
                 value = _json_loads(data)
@@ -223,7 +224,7 @@ class RequestBody:
                 return _MISSING
             return parse(self._body) if force or self.is_json else refused()
 
-        return self._sync_or_async(load, peek, depth)
+        return self._sync_or_async(load, peek, what, depth)
 
     def on_json_loading_failed(self, e: Exception | None) -> Any:
         """:meth:`get_json` got a body that is not JSON: raise :class:`BadRequest` (with the parser's
@@ -236,7 +237,7 @@ class RequestBody:
     @property
     def json(self) -> Any:  # type: ignore[override]
         """``await request.json`` (``request.json`` in a sync view), as ``get_json()``."""
-        return self._get_json(False, False, True, 3)
+        return self._get_json(False, False, True, "request.json", 3)
 
     async def _load_form(self) -> tuple[MultiDict, MultiDict]:
         parsed: tuple[MultiDict, MultiDict] | None = self.__dict__.get("_form_data")
@@ -259,7 +260,7 @@ class RequestBody:
         async def load() -> MultiDict:
             return (await self._load_form())[0]
 
-        return self._sync_or_async(load, lambda: self._parsed_form(0))
+        return self._sync_or_async(load, lambda: self._parsed_form(0), "request.form")
 
     @property
     def files(self) -> Any:
@@ -272,7 +273,7 @@ class RequestBody:
             files = self._parsed_form(1)
             return _MISSING if files is _MISSING else self._files_in_debug(self._parsed_form(0), files)
 
-        return self._sync_or_async(load, peek)
+        return self._sync_or_async(load, peek, "request.files")
 
     def _files_in_debug(self, form: MultiDict, files: MultiDict) -> MultiDict:
         """Under DEBUG, a form sent without ``multipart/form-data`` explains its missing files."""
@@ -293,7 +294,7 @@ class RequestBody:
             fields = self._parsed_form(0)
             return _MISSING if fields is _MISSING else MultiDict(self.args.items(multi=True) + fields.items(multi=True))
 
-        return self._sync_or_async(load, peek)
+        return self._sync_or_async(load, peek, "request.values")
 
     def _parsed_form(self, index: int) -> Any:
         parsed = self.__dict__.get("_form_data")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from starlette.datastructures import Headers
 from starlette.requests import ClientDisconnect
 from starlette.responses import Response as StarletteResponse
 
+from .concurrency import Pending, is_async_callable
 from .datastructures import Accept
 from .exceptions import HTTPException, InternalServerError
 from .globals import current_context
@@ -19,8 +21,63 @@ if TYPE_CHECKING:
     from starlette.types import Message, Receive, Scope, Send
 
     from .app import MicroFlask
+    from .ctx import AppContext
+    from .plans import EndpointPlan
 
-__all__ = ["StreamedResponse", "error_response", "make_response", "send"]
+__all__ = [
+    "InvalidResponseError",
+    "StreamedResponse",
+    "error_response",
+    "make_response",
+    "returned_by",
+    "send",
+    "unawaited",
+    "who_returned",
+]
+
+
+class InvalidResponseError(TypeError):
+    """What a view, error handler or hook returned cannot become a response. The message names
+    who returned it: "The view function" until :meth:`blame` names the function (the request
+    path does, only when this is raised: the names cost nothing when responses are valid)."""
+
+    def __init__(self, problem: str, who: str = "The view function") -> None:
+        self.problem = problem
+        super().__init__(f"{who} {problem}")
+
+    def blame(self, who: str) -> InvalidResponseError:
+        """This error, its message now starting with ``who`` (e.g. "The error handler 'page' for 404")."""
+        self.args = (f"{who} {self.problem}",)
+        return self
+
+
+def unawaited(plan: EndpointPlan, rv: Any) -> Any:
+    """An awaitable that a view returned, to await: a coroutine, or a helper's :class:`Pending`
+    (``render_template(...)``) returned by sync code on the event loop (a Flask-style decorator
+    around an async view, which cannot await). A ``Pending`` from ``async def`` code, where the
+    ``await`` was forgotten, raises the error saying so."""
+    if type(rv) is not Pending or plan.view is None or not is_async_callable(plan.view):
+        return rv
+    who = returned_by("view function", plan.view, f" for endpoint {plan.endpoint!r}")
+    raise rv.missing_await(f"{who} returned {rv.what} without awaiting it: write 'return await {rv.what}'.")
+
+
+def who_returned(ctx: AppContext, plan: EndpointPlan, source: Any) -> str:
+    """Who returned an invalid response value (``source``; None: the view), for its error message."""
+    if source is None:
+        return returned_by("view function", plan.view, f" for endpoint {plan.endpoint!r}")
+    if source is ctx.error_handler:
+        return returned_by("error handler", source, f" for {type(ctx.handled_error).__name__}")
+    return returned_by("before_request function", source)
+
+
+def returned_by(role: str, func: Any, detail: str = "") -> str:
+    """``"The <role> 'qualname'<detail>"``: who returned a value, for :class:`InvalidResponseError`."""
+    func = getattr(func, "func", func)  # a functools.partial
+    name = getattr(func, "__qualname__", None) or getattr(func, "__name__", None) or repr(func)
+    module = getattr(func, "__module__", None)
+    where = f" (in {module})" if module and module not in ("__main__", "builtins") else ""
+    return f"The {role} {name!r}{detail}{where}"
 
 
 def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
@@ -45,8 +102,8 @@ def make_response(app: MicroFlask, rv: Any) -> StarletteResponse:
             else:
                 rv, status = rv
         else:
-            raise TypeError(
-                "The view function did not return a valid response tuple. The tuple must have the"
+            raise InvalidResponseError(
+                "did not return a valid response tuple. The tuple must have the"
                 " form (body, status, headers), (body, status), or (body, headers)."
             )
     response = _to_response(app, rv)
@@ -81,13 +138,19 @@ def _to_response(app: MicroFlask, rv: Any) -> StarletteResponse:
     if rv is None:
         ctx = current_context()
         endpoint = ctx.request.endpoint if ctx is not None and ctx.request is not None else None
-        raise TypeError(
-            f"The view function for {endpoint!r} did not return a valid response. The function"
-            " either returned None or ended without a return statement."
+        raise InvalidResponseError(
+            "did not return a valid response. The function either returned None or ended without a return statement.",
+            f"The view function for {endpoint!r}",
         )
-    raise TypeError(
-        "The view function did not return a valid response: return a str, bytes, dict, list, a response,"
-        f" a generator, or a tuple of (body, status, headers), but it was a {type(rv).__name__}."
+    hint = ""
+    if type(rv) is Pending:
+        rv.close()
+        hint = f" ({rv.what} not awaited: write 'await {rv.what}')"
+    elif inspect.isawaitable(rv):
+        hint = " (an awaitable: it must be awaited, e.g. return await render_template(...))"
+    raise InvalidResponseError(
+        "did not return a valid response: return a str, bytes, dict, list, a response, a generator,"
+        f" or a tuple of (body, status, headers), but it was a {type(rv).__name__}{hint}."
     )
 
 

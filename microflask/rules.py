@@ -99,9 +99,10 @@ def parse_rule(text: str, map: Map, names: set[str]) -> list[Part]:
             raise ValueError(f"Variable {name!r} appears twice in rule {text!r}.")
         conv_name = m.group("converter") or "default"
         if conv_name not in map.converters:
+            known = ", ".join(sorted(map.converters))
             raise LookupError(
-                f"Unknown converter {conv_name!r} in rule {text!r}. Register it first with"
-                f" app.url_map.converters[{conv_name!r}] = YourConverter."
+                f"Unknown converter {conv_name!r} in rule {text!r}. The converters are: {known}."
+                f" For another one, register it first with app.url_map.converters[{conv_name!r}] = YourConverter."
             )
         args, kwargs = parse_converter_args(m.group("args") or "")
         parts.append((name, map.converters[conv_name](map, *args, **kwargs)))

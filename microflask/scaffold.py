@@ -20,12 +20,15 @@ from typing import IO, Any, TypeVar, overload
 from .exceptions import HTTPException, default_exceptions
 from .globals import current_app
 from .helpers import send_from_directory
+from .typing import RouteCallable
 from .werkzeug_interop import error_class_key
 
 __all__ = ["Scaffold", "default_instance_path", "get_root_path", "setupmethod"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T", bound=Callable[..., Any])
+#: An HTTP view: it must return a valid response value (a type checker refuses ``-> None`` or ``-> int``).
+T_route = TypeVar("T_route", bound=RouteCallable)
 
 ErrorHandler = Callable[[Any], Any]
 
@@ -198,9 +201,12 @@ class Scaffold:
         """
         raise NotImplementedError
 
-    def route(self, rule: str, **options: Any) -> Callable[[T], T]:
-        """Decorate a view: ``@app.route("/users/<int:id>", methods=["GET", "POST"])``."""
+    def route(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
+        """Decorate a view: ``@app.route("/users/<int:id>", methods=["GET", "POST"])``. Typed as
+        Flask's: the view must return a valid response value (:data:`~microflask.typing.ResponseReturnValue`)."""
+        return self._route(rule, options)
 
+    def _route(self, rule: str, options: dict[str, Any]) -> Callable[[T], T]:
         def decorator(f: T) -> T:
             endpoint = options.pop("endpoint", None)
             self.add_url_rule(rule, endpoint, f, **options)
@@ -208,34 +214,34 @@ class Scaffold:
 
         return decorator
 
-    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[T], T]:
+    def _method_route(self, method: str, rule: str, options: dict[str, Any]) -> Callable[[T_route], T_route]:
         if "methods" in options:
             raise TypeError("Use the 'route' decorator to use the 'methods' argument.")
         return self.route(rule, methods=[method], **options)
 
-    def get(self, rule: str, **options: Any) -> Callable[[T], T]:
+    def get(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["GET"])``."""
         return self._method_route("GET", rule, options)
 
-    def post(self, rule: str, **options: Any) -> Callable[[T], T]:
+    def post(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["POST"])``."""
         return self._method_route("POST", rule, options)
 
-    def put(self, rule: str, **options: Any) -> Callable[[T], T]:
+    def put(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["PUT"])``."""
         return self._method_route("PUT", rule, options)
 
-    def delete(self, rule: str, **options: Any) -> Callable[[T], T]:
+    def delete(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["DELETE"])``."""
         return self._method_route("DELETE", rule, options)
 
-    def patch(self, rule: str, **options: Any) -> Callable[[T], T]:
+    def patch(self, rule: str, **options: Any) -> Callable[[T_route], T_route]:
         """``route(rule, methods=["PATCH"])``."""
         return self._method_route("PATCH", rule, options)
 
     def websocket(self, rule: str, **options: Any) -> Callable[[T], T]:
         """Decorate an async websocket view: ``@app.websocket("/ws")`` (see :mod:`microflask.websockets`)."""
-        return self.route(rule, websocket=True, **options)
+        return self._route(rule, {**options, "websocket": True})
 
     @setupmethod
     def endpoint(self, endpoint: str) -> Callable[[F], F]:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 from markupsafe import Markup
 
-from .concurrency import finish_without_loop, is_async_callable, on_event_loop
+from .concurrency import Pending, finish_without_loop, is_async_callable, on_event_loop
 from .globals import _Proxy, current_context, g, request, session
 from .helpers import get_flashed_messages
 from .signals import before_render_template, send_async, send_sync, template_rendered
@@ -52,7 +52,7 @@ def _refuse_awaitables(value: Any) -> Any:
     # Jinja calls this for every {{ ... }} output of a sync render, so plain values leave first.
     if type(value) in _PLAIN_OUTPUT or not hasattr(type(value), "__await__"):
         return value
-    if inspect.iscoroutine(value):
+    if inspect.iscoroutine(value) or type(value) is Pending:
         value.close()  # never awaited, on purpose: the async render makes a new one
     raise _AwaitableInSyncRender
 
@@ -100,7 +100,24 @@ class DispatchingJinjaLoader(jinja2.BaseLoader):
                 return loader.get_source(environment, template)
             except jinja2.TemplateNotFound:
                 continue
-        raise jinja2.TemplateNotFound(template)
+        raise self._not_found(template)
+
+    def _not_found(self, template: str) -> jinja2.TemplateNotFound:
+        """The error for a template no loader has: its message lists the folders searched."""
+        searched = []
+        for owner, loader in self._owned_loaders():
+            whose = f"application {owner.name!r}" if owner is self.app else f"blueprint {owner.name!r}"
+            folders = getattr(loader, "searchpath", None)
+            where = ", ".join(map(str, folders)) if folders else f"a {type(loader).__name__}"
+            searched.append(f"{where} ({whose})")
+        message = (
+            f"{template!r} was not found in the template folders: {'; '.join(searched)}."
+            if searched
+            else f"{template!r} was not found: the app has no template folder."
+        )
+        if not self.app.config.get("EXPLAIN_TEMPLATE_LOADING"):
+            message += " Set EXPLAIN_TEMPLATE_LOADING = True to log each lookup."
+        return jinja2.TemplateNotFound(template, message)
 
     def _get_source_explained(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
         attempts: list[tuple[Any, jinja2.BaseLoader, tuple[str, str | None, Any] | None]] = []
@@ -114,7 +131,7 @@ class DispatchingJinjaLoader(jinja2.BaseLoader):
         for _, _, found in attempts:
             if found is not None:
                 return found
-        raise jinja2.TemplateNotFound(template)
+        raise self._not_found(template)
 
     def list_templates(self) -> list[str]:
         found: set[str] = set()
@@ -332,10 +349,10 @@ def _current_app() -> MicroFlask:
     return ctx.app
 
 
-def _dispatch(name: Any, source: str | None, context: dict[str, Any]) -> Any:
+def _dispatch(name: Any, source: str | None, context: dict[str, Any], what: str) -> Any:
     app = _current_app()
     if on_event_loop():
-        return _render(app, name, source, context)
+        return Pending(_render(app, name, source, context), what)
     return _render_sync(app, name, source, context)
 
 
@@ -344,12 +361,12 @@ def render_template(template_name_or_list: str | list[str] | jinja2.Template, **
 
     In a plain ``def`` view it returns the string directly (no ``await``), as in Flask.
     """
-    return _dispatch(template_name_or_list, None, context)
+    return _dispatch(template_name_or_list, None, context, "render_template(...)")
 
 
 def render_template_string(source: str, **context: Any) -> Any:
     """Render a template given as a string (autoescaped): ``await render_template_string("{{ x }}", x=1)``."""
-    return _dispatch(None, source, context)
+    return _dispatch(None, source, context, "render_template_string(...)")
 
 
 def _streamed(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> Any:
@@ -374,12 +391,12 @@ async def _stream(name: Any, source: str | None, context: dict[str, Any]) -> Any
 def stream_template(template_name_or_list: str | list[str] | jinja2.Template, **context: Any) -> Any:
     """A streamed response rendering the template piece by piece: ``return await stream_template("big.html")``."""
     if on_event_loop():
-        return _stream(template_name_or_list, None, context)
+        return Pending(_stream(template_name_or_list, None, context), "stream_template(...)")
     return _streamed(_current_app(), template_name_or_list, None, context)
 
 
 def stream_template_string(source: str, **context: Any) -> Any:
     """:func:`stream_template` for a template given as a string."""
     if on_event_loop():
-        return _stream(None, source, context)
+        return Pending(_stream(None, source, context), "stream_template_string(...)")
     return _streamed(_current_app(), None, source, context)

@@ -149,7 +149,7 @@ def create_app(config: dict[str, Any] | None = None) -> MicroFlask:
 
     async def members(room: str) -> list[str]:
         names = await broadcast.connector.run("listing members", lambda r: r.hvals(members_key(room)))
-        return sorted((n.decode() for n in names), key=str.lower)
+        return sorted((n.decode() if isinstance(n, bytes) else n for n in names), key=str.lower)
 
     @app.websocket("/ws/<room>")
     async def chat_socket(room: str) -> None:

@@ -28,7 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> MicroFlask:
 
     @app.route("/")
     async def index() -> str:
-        return await render_template("index.html")
+        page: str = await render_template("index.html")
+        return page
 
     @app.route("/clock")
     async def clock() -> EventStream:

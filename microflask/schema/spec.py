@@ -12,7 +12,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 from ..exceptions import HTTPException
 from ..wrappers import Response
@@ -36,6 +36,15 @@ __all__ = [
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+
+
+#: What the schema decorators give: the view with its parameters, returning Any to a type checker,
+#: since a typed view may return a model instance (serialised by the schema layer) where
+#: ``@app.route`` otherwise wants a response value.
+class SchemaDecorator(Protocol):
+    def __call__(self, func: Callable[P, Any], /) -> Callable[P, Any]: ...
+
 
 ATTR = "__microflask_schema__"
 
@@ -88,7 +97,7 @@ def _check_model(model: Any, decorator: str) -> None:
         )
 
 
-def validate_request(model: Any, *, source: DataSource | str = DataSource.JSON) -> Callable[[F], F]:
+def validate_request(model: Any, *, source: DataSource | str = DataSource.JSON) -> SchemaDecorator:
     """Validate the request body against ``model`` and pass it to the view as ``data=``.
 
     ``source="json"`` (the default) reads a JSON body; ``source="form"`` a form
@@ -105,7 +114,7 @@ def validate_request(model: Any, *, source: DataSource | str = DataSource.JSON) 
     return decorator
 
 
-def validate_querystring(model: Any) -> Callable[[F], F]:
+def validate_querystring(model: Any) -> SchemaDecorator:
     """Validate the query string against ``model`` and pass it as ``query_args=``.
 
     Values are converted from text (``?page=2`` fills an ``int``); a field typed as a list
@@ -120,7 +129,7 @@ def validate_querystring(model: Any) -> Callable[[F], F]:
     return decorator
 
 
-def validate_headers(model: Any) -> Callable[[F], F]:
+def validate_headers(model: Any) -> SchemaDecorator:
     """Validate the request headers against ``model`` and pass them as ``headers=``.
 
     A header matches the field named after it in lower case with ``-`` as ``_``
@@ -135,7 +144,7 @@ def validate_headers(model: Any) -> Callable[[F], F]:
     return decorator
 
 
-def validate_response(model: Any, status_code: int = 200, headers: Any = None) -> Callable[[F], F]:
+def validate_response(model: Any, status_code: int = 200, headers: Any = None) -> SchemaDecorator:
     """Check and serialise what the view returns for ``status_code`` against ``model``.
 
     The view may return a model instance, a ``dict`` (or list) that the model accepts, or a
@@ -157,7 +166,7 @@ def validate_response(model: Any, status_code: int = 200, headers: Any = None) -
     return decorator
 
 
-def tag(*tags: str) -> Callable[[F], F]:
+def tag(*tags: str) -> SchemaDecorator:
     """Group the operation under these tags in the OpenAPI document (default: its blueprint)."""
 
     def decorator(func: F) -> F:
@@ -180,7 +189,7 @@ def hide(func: F) -> F:
     return func
 
 
-def security(*requirements: str | Mapping[str, list[str]]) -> Callable[[F], F]:
+def security(*requirements: str | Mapping[str, list[str]]) -> SchemaDecorator:
     """The security schemes the operation needs: ``@security("bearer")`` or
     ``@security({"oauth": ["read"]})``; the schemes are declared on :class:`OpenAPI`.
     Several arguments are alternatives (any one of them suffices). ``@security()`` with no
@@ -196,7 +205,7 @@ def security(*requirements: str | Mapping[str, list[str]]) -> Callable[[F], F]:
     return decorator
 
 
-def operation_id(value: str) -> Callable[[F], F]:
+def operation_id(value: str) -> SchemaDecorator:
     """Override the operation's ``operationId`` (by default its endpoint)."""
 
     def decorator(func: F) -> F:

@@ -124,18 +124,22 @@ def _is_typer_function(f: Callable[..., Any], options: dict[str, Any]) -> bool:
         return False
 
 
+def _passing_through(command: Any) -> dict[str, Any]:
+    """The options of an adapter command that hands its arguments (and ``--help``) to ``command``."""
+    return {
+        "context_settings": {"ignore_unknown_options": True, "allow_extra_args": True},
+        "help": command.help,
+        "short_help": command.short_help,
+        "hidden": command.hidden,
+        "add_help_option": False,
+    }
+
+
 class _TyperCommand(click.Command):
     """A Typer command under a Click group: Typer parses its arguments (and ``--help``)."""
 
     def __init__(self, command: typer_click.Command, name: str) -> None:
-        super().__init__(
-            name,
-            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-            help=command.help,
-            short_help=command.short_help,
-            hidden=command.hidden,
-            add_help_option=False,
-        )
+        super().__init__(name, **_passing_through(command))
         self.command = command
 
     def get_short_help_str(self, limit: int = 45) -> str:
@@ -155,14 +159,7 @@ class _ClickCommand(TyperCommand):
     so its errors and ``--help`` look as they always do; it runs in the app context."""
 
     def __init__(self, command: click.Command, name: str, app: MicroFlask | None) -> None:
-        super().__init__(
-            name,
-            context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
-            help=command.help,
-            short_help=command.short_help,
-            hidden=command.hidden,
-            add_help_option=False,
-        )
+        super().__init__(name, **_passing_through(command))
         self.command = command
         self.app = app
 

@@ -13,6 +13,7 @@ from starlette.datastructures import UploadFile
 
 from .concurrency import Pending, awaiting_caller, on_event_loop
 from .exceptions import BadRequestKeyError
+from .httputil import converted_values
 
 __all__ = [
     "Accept",
@@ -21,7 +22,6 @@ __all__ = [
     "HeaderSet",
     "MultiDict",
     "UserAgent",
-    "converted_values",
     "header_set_property",
 ]
 
@@ -392,17 +392,3 @@ class FileStorage(UploadFile):
                 shutil.copyfileobj(self.file, out, buffer_size)
         else:
             shutil.copyfileobj(self.file, dst, buffer_size)
-
-
-def converted_values(values: list[Any], type: Callable[[Any], Any] | None) -> list[Any]:
-    """``values``, each converted by ``type`` when given; values it rejects are skipped (Werkzeug's
-    ``getlist(key, type=int)``)."""
-    if type is None:
-        return values
-    converted = []
-    for value in values:
-        try:
-            converted.append(type(value))
-        except (ValueError, TypeError):
-            pass
-    return converted

@@ -19,6 +19,7 @@ __all__ = [
     "SafeHeaders",
     "content_disposition",
     "content_type_header",
+    "converted_values",
     "dump_cookie",
     "header_pairs",
     "host_is_trusted",
@@ -257,16 +258,7 @@ class SafeHeaders(MutableHeaders):
 
     def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
         """Every ``key`` header; with ``type``, the values it converts (the others are left out)."""
-        values = super().getlist(key)
-        if type is None:
-            return values
-        converted = []
-        for value in values:
-            try:
-                converted.append(type(value))
-            except ValueError:
-                pass
-        return converted
+        return converted_values(super().getlist(key), type)
 
     def get_all(self, key: str) -> list[str]:
         return self.getlist(key)
@@ -399,3 +391,17 @@ def short_error(error: BaseException) -> str:
     """An error's text for a 400 message: its str (or class name), cut at 200 characters."""
     text = str(error) or type(error).__name__
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def converted_values(values: list[Any], type: Callable[[Any], Any] | None) -> list[Any]:
+    """``values``, each converted by ``type`` when given; values it rejects are skipped (Werkzeug's
+    ``getlist(key, type=int)``)."""
+    if type is None:
+        return values
+    converted = []
+    for value in values:
+        try:
+            converted.append(type(value))
+        except (ValueError, TypeError):
+            pass
+    return converted

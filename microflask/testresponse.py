@@ -11,8 +11,8 @@ from urllib.parse import parse_qsl
 
 import httpx2
 
-from .datastructures import MultiDict, converted_values, header_set_property
-from .httputil import is_json_mimetype, parse_options_header
+from .datastructures import MultiDict, header_set_property
+from .httputil import converted_values, is_json_mimetype, parse_options_header
 
 __all__ = ["TestHeaders", "TestRequest", "TestResponse", "as_test_response"]
 

@@ -7,12 +7,15 @@ then the test. The behaviours themselves were compared with Flask 3.2 when the d
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import inspect
 import subprocess
 import sys
 import textwrap
 import threading
+import warnings
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -24,10 +27,14 @@ from microflask import (
     appcontext_pushed,
     flash,
     message_flashed,
+    render_template_string,
     request,
     session,
     url_for,
+    websocket,
 )
+from microflask.broadcast import Broadcast
+from microflask.discovery import NoAppException, find_app_by_string
 
 
 def run_python(code: str) -> subprocess.CompletedProcess[str]:
@@ -460,3 +467,214 @@ def test_quart_lifespan_names_not_provided() -> None:
     app = MicroFlask(__name__)
     assert not hasattr(app, "while_serving")
     assert not hasattr(app, "test_app")
+
+
+def test_from_prefixed_env_reads_microflask_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    # "`config.from_prefixed_env()` reads `MICROFLASK_*` (Quart reads `QUART_*`): pass `"QUART"`"
+    monkeypatch.setenv("QUART_ANSWER", "1")
+    monkeypatch.setenv("MICROFLASK_ANSWER", "2")
+    app = MicroFlask(__name__)
+    app.config.from_prefixed_env()
+    assert app.config["ANSWER"] == 2
+    app.config.from_prefixed_env("QUART")
+    assert app.config["ANSWER"] == 1
+
+
+# -- docs/cli.md, "Differences from Flask's `flask` command" ------------------------------------------
+
+
+def test_microflask_run_lacks_flasks_server_options() -> None:
+    # "there is no `--cert` ..., no `--with-threads`, no `--extra-files`; `--workers` ... added"
+    result = MicroFlask(__name__).test_cli_runner().invoke(args=["run", "--help"])
+    assert result.exit_code == 0, result.output
+    assert [o for o in ("--cert", "--with-threads", "--extra-files") if o in result.output] == []
+    assert "--workers" in result.output
+
+
+def test_microflask_has_no_env_file_option_and_no_shell_completion() -> None:
+    # "`--env-file` exists in `FlaskGroup` only; shell completion is not there yet."
+    result = MicroFlask(__name__).test_cli_runner().invoke(args=["--help"])
+    assert result.exit_code == 0, result.output
+    assert [o for o in ("--env-file", "--install-completion", "--show-completion") if o in result.output] == []
+
+
+def test_an_async_app_factory_is_refused() -> None:
+    # "Factories must be synchronous"
+    async def create_app() -> MicroFlask:
+        return MicroFlask(__name__)
+
+    module = SimpleNamespace(__name__="factory_module", create_app=create_app)
+    with pytest.raises(NoAppException, match="an app factory must be a plain def"):
+        find_app_by_string(module, "create_app()")  # type: ignore[arg-type]
+
+
+# -- docs/websockets.md ---------------------------------------------------------------------------------
+
+
+def test_a_websocket_view_must_be_async() -> None:
+    # "A websocket view must be `async def` (a plain `def` is refused at registration)."
+    app = MicroFlask(__name__)
+    with pytest.raises(TypeError, match="must be an async function"):
+
+        @app.websocket("/ws")
+        def view() -> None:
+            pass
+
+
+def test_http_request_hooks_do_not_run_for_websockets() -> None:
+    # "HTTP request hooks do not run for websockets; websocket hooks do"
+    app = MicroFlask(__name__)
+    ran: list[str] = []
+    app.before_request(lambda: ran.append("before_request"))
+    app.before_websocket(lambda: ran.append("before_websocket"))
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        await websocket.send("hi")
+
+    with app.test_client() as client, client.websocket_connect("/ws") as ws:
+        assert ws.receive_text() == "hi"
+    assert ran == ["before_websocket"]
+
+
+def test_request_is_not_available_and_session_changes_are_not_saved_in_a_websocket_view() -> None:
+    # "changing [the session] in a websocket view is not saved ..." and "The `request` proxy does
+    # not work there (... using it raises `RuntimeError`)"
+    app = MicroFlask(__name__)
+    app.secret_key = "test"
+
+    @app.post("/login")
+    async def login() -> str:
+        session["user"] = "ada"
+        return "ok"
+
+    @app.get("/visits")
+    async def visits() -> str:
+        return str(session.get("visits"))
+
+    @app.websocket("/ws")
+    async def view() -> None:
+        try:
+            request.path  # noqa: B018
+        except RuntimeError:
+            answer = "no request"
+        else:
+            answer = "request"
+        session["visits"] = 1
+        await websocket.send(f"{answer} {session.get('user')}")
+
+    with app.test_client() as client:
+        client.post("/login")
+        with client.websocket_connect("/ws") as ws:
+            assert ws.receive_text() == "no request ada"  # the session is read from the handshake
+        assert client.get("/visits").text == "None"  # what the websocket view changed is gone
+
+
+@pytest.mark.anyio
+async def test_a_broadcast_delivers_only_within_its_own_instance() -> None:
+    # "An in-memory room and `Broadcast` deliver only to the websockets of the process that
+    # publishes": each worker process has its own `Broadcast()`, as these two stand for two workers.
+    worker_1, worker_2 = Broadcast(), Broadcast()
+    async with worker_1, worker_2, worker_2.subscribe("room") as subscriber:
+        await worker_1.publish("room", "from worker 1")
+        await worker_2.publish("room", "from worker 2")
+        assert await subscriber.get() == "from worker 2"  # the first message it got
+
+
+# -- docs/background-tasks.md, "Starlette's `BackgroundTask` on a response" ------------------------------
+
+
+def test_request_and_session_are_not_available_in_a_background_task() -> None:
+    # "| `request`, `session` | not available |" for `app.add_background_task`
+    app = MicroFlask(__name__)
+    app.secret_key = "test"
+    seen: dict[str, bool] = {}
+
+    def task() -> None:
+        seen["request context"] = microflask.has_request_context()
+        seen["app context"] = microflask.has_app_context()
+        for name, proxy in (("request", request), ("session", session)):
+            try:
+                proxy.get("x") if name == "session" else proxy.path
+            except RuntimeError:
+                seen[name] = False
+            else:
+                seen[name] = True
+
+    @app.route("/")
+    async def view() -> str:
+        app.add_background_task(task)
+        return "ok"
+
+    with app.test_client() as client:
+        client.get("/")
+    assert seen == {"request context": False, "app context": True, "request": False, "session": False}
+
+
+# -- docs/requests-responses.md, "Sync `def` views" -------------------------------------------------------
+
+
+def test_a_sync_hook_of_an_async_view_gets_an_awaitable_body() -> None:
+    # "in a sync hook on the loop, `request.get_json()` returns an awaitable you cannot await"
+    app = MicroFlask(__name__)
+    kinds: list[bool] = []
+
+    @app.before_request
+    def hook() -> None:
+        pending = request.get_json()
+        kinds.append(inspect.isawaitable(pending))
+        pending.close()  # type: ignore[union-attr]
+
+    @app.post("/")
+    async def view() -> str:
+        return "ok"
+
+    assert app.test_client().post("/", json={"a": 1}).status_code == 200
+    assert kinds == [True]
+
+
+# -- docs/templates.md, "A limitation: register async functions with the app's methods" ----------------
+
+
+def test_an_async_test_put_directly_into_jinja_env_after_the_first_render_is_not_seen() -> None:
+    # "A function put **directly** into `app.jinja_env.filters`, `.tests` or `.globals` after the
+    # first render is not seen ... used in a condition ... the un-awaited coroutine gives a wrong result"
+    async def is_even(n: int) -> bool:
+        return n % 2 == 0
+
+    app = MicroFlask(__name__)
+    with app.test_request_context("/"):
+        render_template_string("a first render")
+    app.jinja_env.tests["even"] = is_even
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the coroutine is never awaited: that is the bug
+        with app.test_request_context("/"):
+            answer = render_template_string("{% if 3 is even %}even{% else %}odd{% endif %}")
+        gc.collect()
+    assert answer == "even"  # wrong: 3 is odd
+
+
+# -- docs/flask-extensions.md, "Known limits" --------------------------------------------------------------
+
+
+def test_response_headers_iterate_over_names_not_pairs() -> None:
+    # "Werkzeug's `Headers` iterate over `(name, value)` pairs; microflask's response headers are
+    # a mapping and iterate over names"
+    response = microflask.Response("x", headers={"X-A": "1"})
+    assert "x-a" in [name.lower() for name in response.headers]
+    assert all(isinstance(name, str) for name in response.headers)
+
+
+# -- docs/apis.md, "Performance" ----------------------------------------------------------------------------
+
+
+def test_openapi_serves_swagger_ui_only() -> None:
+    # "Not there yet: a ReDoc or Scalar page beside Swagger UI."
+    pytest.importorskip("pydantic")
+    from microflask.schema import OpenAPI  # the api extra: imported here, as the test may skip
+
+    app = MicroFlask(__name__)
+    OpenAPI(app)
+    paths = {rule.rule for rule in app.url_map.iter_rules()}
+    assert "/docs" in paths
+    assert [path for path in paths if "redoc" in path or "scalar" in path] == []

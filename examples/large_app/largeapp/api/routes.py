@@ -12,7 +12,7 @@ from typing import Any
 
 import anyio
 
-from microflask import Blueprint, HTTPException, MethodView, abort, current_app, g, request, url_for, websocket
+from microflask import Blueprint, HTTPException, MethodView, abort, g, request, session, url_for, websocket
 from microflask.websockets import WebSocketDisconnect
 
 from ..extensions import audit
@@ -142,11 +142,8 @@ bp.add_url_rule("/notes/<int:note_id>", view_func=NoteAPI.as_view("note"))
 
 @bp.before_websocket
 async def require_login_websocket() -> None:
-    # The `session` proxy needs a request; in a websocket, open the session from the
-    # handshake's cookies with the app's session interface instead.
-    interface = current_app.session_interface
-    opened = await interface.open_session(current_app, websocket._get_current_object())
-    g.user = get_store().get_user(opened.get("user_id")) if opened is not None else None
+    # In a websocket, `session` is read from the handshake's cookie (changes are not saved).
+    g.user = get_store().get_user(session.get("user_id"))
     if g.user is None:
         abort(401, "Log in first.")  # refuses the handshake (HTTP 401)
 

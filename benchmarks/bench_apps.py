@@ -136,6 +136,49 @@ def quart_app() -> Any:
     return app
 
 
+def blacksheep_app() -> Any:
+    """BlackSheep as its docs show: route decorators and the ``text``/``json`` response functions.
+    (The app gets a router of its own rather than the module-wide default one, so that each call
+    of this factory makes a fresh app.)"""
+    from blacksheep import Application, Router, json, text
+
+    app = Application(router=Router())
+    get = app.router.get
+
+    @get("/")
+    async def index() -> Any:
+        return text(TEXT)
+
+    @get("/json")
+    async def hello_json() -> Any:
+        return json({"message": TEXT})
+
+    @get("/users/{int:id}")
+    async def user(id: int) -> Any:
+        return json({"id": id})
+
+    return app
+
+
+def litestar_app() -> Any:
+    """Litestar as its docs show: handlers returning a ``str`` (text/plain) or a ``dict`` (JSON)."""
+    from litestar import Litestar, get
+
+    @get("/")
+    async def index() -> str:
+        return TEXT
+
+    @get("/json")
+    async def hello_json() -> dict[str, str]:
+        return {"message": TEXT}
+
+    @get("/users/{id:int}")
+    async def user(id: int) -> dict[str, int]:
+        return {"id": id}
+
+    return Litestar(route_handlers=[index, hello_json, user])
+
+
 def flask_app() -> Any:
     """A WSGI app (served by gunicorn, one sync worker)."""
     from flask import Flask
@@ -209,6 +252,8 @@ ASGI_APPS: dict[str, Callable[[], Any]] = {
     "starlette": starlette_app,
     "fastapi": fastapi_app,
     "quart": quart_app,
+    "blacksheep": blacksheep_app,
+    "litestar": litestar_app,
 }
 
 #: The module each framework needs, to skip frameworks that are not installed.
@@ -218,6 +263,8 @@ REQUIRES = {
     "fastapi": "fastapi",
     "quart": "quart",
     "flask": "flask",
+    "blacksheep": "blacksheep",
+    "litestar": "litestar",
 }
 
 

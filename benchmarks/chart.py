@@ -29,8 +29,10 @@ COLORS = {
     "fastapi": "#2ca02c",
     "quart": "#9467bd",
     "flask": "#ff7f0e",
+    "blacksheep": "#17becf",
+    "litestar": "#bcbd22",
 }
-ORDER = ["bare-asgi", "microflask", "starlette", "fastapi", "quart", "flask"]
+ORDER = ["bare-asgi", "microflask", "blacksheep", "starlette", "litestar", "fastapi", "quart", "flask"]
 LABELS = {"flask": "flask (gunicorn)", "bare-asgi": "bare ASGI"}
 
 

@@ -34,6 +34,8 @@ IMPORTS = {
     "fastapi": "fastapi",
     "quart": "quart",
     "flask": "flask",
+    "blacksheep": "blacksheep",
+    "litestar": "litestar",
 }
 
 

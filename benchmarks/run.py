@@ -1,12 +1,13 @@
 """The whole benchmark suite in one command (``make bench``): microflask side by side with
-Starlette, FastAPI, Quart and Flask + gunicorn, checked against the targets of issue #6 (and a
-validated endpoint against FastAPI and Litestar, issue #16).
+Starlette, FastAPI, Quart, BlackSheep, Litestar and Flask + gunicorn, checked against the targets
+of issue #6 and issue 18 (and a validated endpoint against FastAPI and Litestar, issue #16).
 
 The peers live in their own virtualenv (``.venv-bench`` at the repository root, or
 ``$MICROFLASK_BENCH_VENV``), never in microflask's dependencies: this script creates it on first
 use (microflask installed editable, plus uvicorn[standard], starlette, fastapi, quart, flask,
-gunicorn, orjson, matplotlib, the profilers, litestar, pydantic and msgspec) and re-runs itself there. wrk comes from
-Debian's ``wrk`` package, installed with apt-get when it is missing (as root).
+gunicorn, orjson, matplotlib, the profilers, litestar, blacksheep, pydantic and msgspec) and
+re-runs itself there. wrk comes from Debian's ``wrk`` package, installed with apt-get when it is
+missing (as root).
 
 Sections (each a script of its own in this folder, run in a fresh process):
   inprocess  cost per request of the ASGI apps called directly (no server)
@@ -16,6 +17,7 @@ Sections (each a script of its own in this folder, run in a fresh process):
   memory     RSS growth over 100k requests, RSS of a served process, import time
   upload     peak RSS of the server while a 200 MiB multipart upload is parsed
   wire       uvicorn (and gunicorn) servers under wrk: req/s and latency
+  load       1000 concurrent connections for 10 s on one worker: timeouts and p99 (issue 18)
   typed      a validated POST /items (pydantic, msgspec) vs FastAPI and Litestar: in process,
              then over the wire (wrk)
   extensions the three endpoints (async views) with Flask-extension support on
@@ -25,6 +27,7 @@ It prints every section, then a table of the targets, writes ``benchmarks/result
 and redraws ``docs/img/performance.png`` (``chart.py``).
 
     python benchmarks/run.py [--quick] [--only wire,routing] [--output FILE] [--no-chart] [--no-venv]
+                             [--no-compile]
 """
 
 from __future__ import annotations
@@ -59,10 +62,11 @@ PEERS = [
     "py-spy",
     "httpx2",  # microflask's test transport: templates.py renders in app.test_request_context()
     "litestar",
+    "blacksheep",
     "pydantic",  # microflask.schema's libraries (the api extra)
     "msgspec",
 ]
-SECTIONS = ["inprocess", "json", "routing", "templates", "memory", "upload", "wire", "typed", "extensions"]
+SECTIONS = ["inprocess", "json", "routing", "templates", "memory", "upload", "wire", "load", "typed", "extensions"]
 VERSIONS_OF = [
     "microflask",
     "starlette",
@@ -76,6 +80,7 @@ VERSIONS_OF = [
     "orjson",
     "jinja2",
     "litestar",
+    "blacksheep",
     "pydantic",
     "msgspec",
 ]
@@ -90,7 +95,9 @@ FULL = {
     "templates": ["templates.py", "--renders", "200", "--rounds", "30"],
     "memory": ["memory.py", "--requests", "100000", "--import-runs", "15"],
     "upload": ["upload.py", "--mib", "200"],
-    "wire": ["wire.py", "--duration", "5", "--warmup", "1", "--rounds", "4"],
+    # 8 servers x 3 endpoints: more, shorter rounds rather than fewer long ones (noise, see above).
+    "wire": ["wire.py", "--duration", "3", "--warmup", "1", "--rounds", "5"],
+    "load": ["load.py", "--duration", "10", "--rounds", "3"],
     "typed": ["typed.py", "--requests", "3000", "--rounds", "10", "--wire", "--duration", "5"],
     "extensions": ["extensions.py", "--requests", "2000", "--rounds", "15"],
 }
@@ -102,6 +109,7 @@ QUICK = {
     "memory": ["memory.py", "--requests", "5000", "--warmup", "1000", "--import-runs", "2"],
     "upload": ["upload.py", "--mib", "20"],
     "wire": ["wire.py", "--duration", "1", "--warmup", "1", "--rounds", "1"],
+    "load": ["load.py", "--duration", "1", "--warmup", "0", "--rounds", "1"],
     "typed": ["typed.py", "--requests", "300", "--rounds", "1"],
     "extensions": ["extensions.py", "--requests", "300", "--rounds", "1"],
 }
@@ -247,6 +255,41 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
     if s:
         for label, ratio in s["ratio_microflask_over_starlette"].items():
             out.append(target(f"1 in-process {label} vs Starlette", ratio, 1.0, "max", f"{ratio:.2f}x"))
+    s = sections.get("inprocess")
+    if s:  # issue 18: at most 0.9x BlackSheep's µs per request
+        for label, ratio in s["ratio_microflask_over"].get("blacksheep", {}).items():
+            out.append(target(f"18 in-process {label} vs BlackSheep", ratio, 0.9, "max", f"{ratio:.2f}x"))
+    s = sections.get("wire")
+    if s:  # issue 18: at least BlackSheep's requests/s
+        for label, ratio in s["ratio_rps_microflask_over"].get("blacksheep", {}).items():
+            out.append(target(f"18 wire req/s {label} vs BlackSheep", ratio, 1.0, "min", f"{ratio:.2f}x"))
+    s = sections.get("load")
+    if s:  # issue 18: 1000 connections on one worker: no timeouts, p99 at most Starlette's
+        mf = s["summary"].get("microflask")
+        if mf:
+            out.append(
+                target(
+                    f"18 load -c{s['connections']}: timeouts (all rounds)",
+                    float(mf["total_timeouts"]),
+                    0.0,
+                    "max",
+                    f"{mf['total_timeouts']}",
+                    ", ".join(f"{p} {v['total_timeouts']}" for p, v in s["summary"].items() if p != "microflask"),
+                )
+            )
+        r = s["ratio_p99_microflask_over"].get("starlette")
+        if r:
+            note = f"median of rounds {r['median_p99']:.2f}x"
+            out.append(
+                target(
+                    f"18 load -c{s['connections']}: p99 vs Starlette",
+                    r["best_p99"],
+                    1.0,
+                    "max",
+                    f"{r['best_p99']:.2f}x",
+                    note,
+                )
+            )
     s = sections.get("wire")
     if s:
         ratios = s["ratio_rps_microflask_over"]
@@ -264,6 +307,7 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
     if s:
         r = s["ratio_microflask_over_jinja"]
         out.append(target("4 templates 50 rows vs raw Jinja", r, 1.15, "max", f"{r:.2f}x"))
+        out.append(target("18 templates 50 rows vs raw Jinja", r, 1.05, "max", f"{r:.2f}x"))
     s = sections.get("json")
     if s:
         on, off = s["orjson"], s["stdlib"]
@@ -290,6 +334,7 @@ def targets(sections: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(target("6 served RSS minus Starlette's", d, 5.0, "max", f"{d:+.1f} MiB"))
         imp = s["imports"]["microflask"]["best_ms"] / s["imports"]["starlette"]["best_ms"]
         out.append(target("6 import vs starlette.applications", imp, 1.3, "max", f"{imp:.2f}x"))
+        out.append(target("18 import vs starlette.applications", imp, 1.0, "max", f"{imp:.2f}x"))
     s = sections.get("upload")
     if s:
         peak_mb = s["hwm_after_kib"] * 1024 / 1e6
@@ -328,6 +373,7 @@ def main() -> None:
     parser.add_argument("--output", help="results file (default benchmarks/results/latest.json; --quick: a temp file)")
     parser.add_argument("--no-chart", action="store_true", help="do not redraw docs/img/performance.png")
     parser.add_argument("--no-venv", action="store_true", help="run in this interpreter, peers or not")
+    parser.add_argument("--no-compile", action="store_true", help="do not byte-compile microflask and site-packages")
     args = parser.parse_args()
 
     if not args.no_venv and not in_bench_venv():
@@ -339,18 +385,19 @@ def main() -> None:
     unknown = set(chosen) - set(SECTIONS)
     if unknown:
         raise SystemExit(f"unknown section(s) {sorted(unknown)}; choose from {SECTIONS}")
-    if "wire" in chosen and not ensure_wrk():
-        chosen.remove("wire")
+    if ("wire" in chosen or "load" in chosen) and not ensure_wrk():
+        chosen = [name for name in chosen if name not in ("wire", "load")]
     if "typed" in chosen and "wire" not in chosen:
         ensure_wrk()  # typed.py skips its wire part without wrk
     # Import-time and server start-up figures must not include compiling from source
     # (PYTHONDONTWRITEBYTECODE=1 is common here): byte-compile microflask and the venv first.
     import sysconfig
 
-    subprocess.run(
-        [sys.executable, "-m", "compileall", "-q", str(ROOT / "microflask"), sysconfig.get_paths()["purelib"]],
-        check=False,
-    )
+    if not args.no_compile:
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(ROOT / "microflask"), sysconfig.get_paths()["purelib"]],
+            check=False,
+        )
 
     info = {
         "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"),

@@ -26,7 +26,7 @@ from typing import Any
 from bench_apps import ENDPOINTS, REQUIRES, check_body
 from benchutil import HOST, Server, http_get, installed, pinned, served
 
-APPS = ["bare-asgi", "microflask", "starlette", "fastapi", "quart", "flask"]
+APPS = ["bare-asgi", "microflask", "starlette", "fastapi", "quart", "blacksheep", "litestar", "flask"]
 _UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
 
 

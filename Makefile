@@ -51,7 +51,7 @@ $(VENV)/.installed-docs: pyproject.toml | install
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[dev,docs]' --config-settings editable_mode=compat
 	touch $@
 
-## The whole benchmark suite vs Starlette, FastAPI, Quart, Flask (~11 min; peers go into .venv-bench, not .venv)
+## The whole benchmark suite vs Starlette, FastAPI, Quart, Flask, BlackSheep, Litestar (~14 min; peers go into .venv-bench, not .venv)
 bench: install
 	$(BIN)/python benchmarks/run.py
 

@@ -32,7 +32,11 @@ def check_body(name: str, path: str, status: int, body: bytes) -> None:
 def microflask_app() -> Any:
     from microflask import MicroFlask
 
-    app = MicroFlask(__name__)
+    return _with_the_endpoints(MicroFlask(__name__))
+
+
+def _with_the_endpoints(app: Any) -> Any:
+    """The three endpoints as microflask's (and Flask's) docs write them."""
 
     @app.route("/")
     async def index() -> str:
@@ -61,20 +65,7 @@ def microflask_patched_app() -> Any:
 
     app = Flask(__name__)
     app.flask_extension_support = True
-
-    @app.route("/")
-    async def index() -> str:
-        return TEXT
-
-    @app.route("/json")
-    async def hello_json() -> dict[str, str]:
-        return {"message": TEXT}
-
-    @app.route("/users/<int:id>")
-    async def user(id: int) -> dict[str, int]:
-        return {"id": id}
-
-    return app
+    return _with_the_endpoints(app)
 
 
 def starlette_app() -> Any:

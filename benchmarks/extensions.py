@@ -24,7 +24,7 @@ from typing import Any
 
 from bench_apps import ENDPOINTS, check_body, microflask_app, microflask_patched_app
 from benchutil import call, lifespan_startup
-from inprocess import time_requests
+from inprocess import best_of_rounds
 
 #: The most the patched app may cost per request, as a multiple of the app without the patch.
 TARGET = 1.15
@@ -49,13 +49,7 @@ async def run(requests: int, rounds: int) -> dict[str, dict[str, float]]:
             reads_first = {rule.plan.reads_body_first for rule in app.url_map if rule.plan is not None}
             if reads_first != ({True} if name == "patched" else {False}):
                 raise SystemExit(f"{name}: unexpected body reading before the views: {reads_first}")
-        best: dict[str, dict[str, float]] = {name: {} for name in apps}
-        for _ in range(rounds):
-            for label, path in ENDPOINTS:
-                for name, app in apps.items():  # interleaved: each app, each endpoint, each round
-                    us = await time_requests(app, path, requests)
-                    best[name][label] = min(best[name].get(label, float("inf")), us)
-        return best
+        return await best_of_rounds(apps, rounds, requests)
     finally:
         for shutdown in shutdowns:
             await shutdown()

@@ -49,6 +49,17 @@ async def time_requests(app: Any, path: str, n: int) -> float:
     return elapsed / n * 1e6
 
 
+async def best_of_rounds(apps: dict[str, Any], rounds: int, requests: int) -> dict[str, dict[str, float]]:
+    """The best µs per request of each app and endpoint over ``rounds`` interleaved rounds."""
+    best: dict[str, dict[str, float]] = {name: {} for name in apps}
+    for _ in range(rounds):
+        for label, path in ENDPOINTS:
+            for name, app in apps.items():  # interleaved: each app, each endpoint, each round
+                us = await time_requests(app, path, requests)
+                best[name][label] = min(best[name].get(label, float("inf")), us)
+    return best
+
+
 async def run(
     names: list[str], requests: int, rounds: int, bodies: dict[str, dict[str, str]]
 ) -> dict[str, dict[str, float]]:
@@ -60,13 +71,7 @@ async def run(
                 status, body = await call(app, path)
                 check_body(name, path, status, body)
                 bodies.setdefault(name, {})[path] = body.decode()
-        best: dict[str, dict[str, float]] = {name: {} for name in apps}
-        for _ in range(rounds):
-            for label, path in ENDPOINTS:
-                for name, app in apps.items():  # interleaved: each app, each endpoint, each round
-                    us = await time_requests(app, path, requests)
-                    best[name][label] = min(best[name].get(label, float("inf")), us)
-        return best
+        return await best_of_rounds(apps, rounds, requests)
     finally:
         for shutdown in shutdowns:
             await shutdown()

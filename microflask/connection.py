@@ -28,7 +28,7 @@ class ConnectionAttributes:
     view_args: dict[str, Any] | None = None
 
     @cached_property
-    def args(self) -> MultiDict:
+    def args(self) -> MultiDict[str]:
         """The query string as a :class:`MultiDict` (first value wins; ``getlist`` for all)."""
         query = self.scope.get("query_string", b"")
         if not query:

@@ -75,6 +75,12 @@ class _AppCtxGlobals:
     def __repr__(self) -> str:
         return f"<microflask.g of {_cv_context.get().app.name!r}>"
 
+    if TYPE_CHECKING:  # for type checkers only: g takes any attribute (as Flask's)
+
+        def __getattr__(self, name: str) -> Any: ...
+        def __setattr__(self, name: str, value: Any) -> None: ...
+        def __delattr__(self, name: str) -> None: ...
+
 
 class AppContext:
     """The app context: ``current_app`` and ``g``. Use ``async with app.app_context():``

@@ -26,9 +26,11 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+U = TypeVar("U")
+V = TypeVar("V")
 
 
-class MultiDict(Mapping[str, Any]):
+class MultiDict(Mapping[str, V]):
     """An immutable mapping that keeps every value of a repeated key, as Werkzeug's.
 
     ``d[key]`` and ``d.get(key)`` give the *first* value; ``getlist`` gives all.
@@ -38,25 +40,25 @@ class MultiDict(Mapping[str, Any]):
 
     __slots__ = ("_first", "_items")
 
-    _items: list[tuple[str, Any]]
-    _first: dict[str, Any]
+    _items: list[tuple[str, V]]
+    _first: dict[str, V]
 
-    def __init__(self, items: Iterable[tuple[str, Any]] | Mapping[str, Any] | None = None) -> None:
+    def __init__(self, items: Iterable[tuple[str, V]] | Mapping[str, V] | None = None) -> None:
         if items is None:
-            pairs: list[tuple[str, Any]] = []
+            pairs: list[tuple[str, V]] = []
         elif isinstance(items, MultiDict):
             pairs = list(items._items)
         elif isinstance(items, Mapping):
             pairs = list(items.items())
         else:
             pairs = list(items)
-        first: dict[str, Any] = {}
+        first: dict[str, V] = {}
         for key, value in pairs:
             first.setdefault(key, value)
         self._items = pairs
         self._first = first
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: str) -> V:
         try:
             return self._first[key]
         except KeyError:
@@ -72,9 +74,13 @@ class MultiDict(Mapping[str, Any]):
         return key in self._first
 
     @overload
-    def get(self, key: str) -> Any: ...
+    def get(self, key: str) -> V | None: ...
     @overload
-    def get(self, key: str, default: Any = None, type: Callable[[Any], T] = ...) -> T | Any: ...
+    def get(self, key: str, default: V | T) -> V | T: ...
+    @overload
+    def get(self, key: str, default: T | None = None, *, type: Callable[[V], U]) -> U | T | None: ...
+    @overload
+    def get(self, key: str, default: T, type: Callable[[V], U]) -> U | T: ...
 
     def get(self, key: str, default: Any = None, type: Callable[[Any], Any] | None = None) -> Any:
         """The first value for ``key``, converted by ``type``; ``default`` if absent or not convertible."""
@@ -89,6 +95,11 @@ class MultiDict(Mapping[str, Any]):
         except (ValueError, TypeError):
             return default
 
+    @overload
+    def getlist(self, key: str) -> list[V]: ...
+    @overload
+    def getlist(self, key: str, type: Callable[[V], T]) -> list[T]: ...
+
     def getlist(self, key: str, type: Callable[[Any], Any] | None = None) -> list[Any]:
         """Every value for ``key``; with ``type``, those that convert."""
         return converted_values([v for k, v in self._items if k == key], type)
@@ -97,13 +108,13 @@ class MultiDict(Mapping[str, Any]):
         """``(key, first value)`` pairs, or every pair with ``multi=True``."""
         return list(self._items) if multi else self._first.items()
 
-    def multi_items(self) -> list[tuple[str, Any]]:
+    def multi_items(self) -> list[tuple[str, V]]:
         """Every ``(key, value)`` pair in order (Starlette's name for ``items(multi=True)``)."""
         return list(self._items)
 
-    def lists(self) -> list[tuple[str, list[Any]]]:
+    def lists(self) -> list[tuple[str, list[V]]]:
         """``(key, all values)`` pairs."""
-        grouped: dict[str, list[Any]] = {}
+        grouped: dict[str, list[V]] = {}
         for key, value in self._items:
             grouped.setdefault(key, []).append(value)
         return list(grouped.items())
@@ -112,7 +123,7 @@ class MultiDict(Mapping[str, Any]):
         """A plain dict: first values, or lists of all values with ``flat=False``."""
         return dict(self._first) if flat else dict(self.lists())
 
-    def __await__(self) -> Generator[Any, None, MultiDict]:
+    def __await__(self) -> Generator[Any, None, MultiDict[V]]:
         """``await`` gives the dict itself, so ``await request.form`` works once the form is parsed
         too (and a template can read ``request.form[...]`` after the view awaited it)."""
         return self

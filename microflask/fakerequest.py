@@ -212,7 +212,7 @@ class EnvironBuilder:
         self.script_root = split.path.rstrip("/")
 
     @property
-    def args(self) -> MultiDict:
+    def args(self) -> MultiDict[str]:
         """The query string's values."""
         return MultiDict(parse_qsl(self.query_string, keep_blank_values=True))
 

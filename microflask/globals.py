@@ -16,7 +16,9 @@ from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from .app import MicroFlask
-    from .ctx import AppContext, RequestContext
+    from .ctx import AppContext, RequestContext, _AppCtxGlobals
+    from .sessions import SessionMixin
+    from .websockets import Websocket
     from .wrappers import Request
 
 __all__ = [
@@ -173,10 +175,13 @@ current_app: MicroFlask = cast("MicroFlask", _Proxy(_get_app, "current_app"))
 app_ctx: AppContext = cast("AppContext", _Proxy(_lookup_context, "app_ctx"))
 #: The active request context (Flask's ``request_ctx``).
 request_ctx: RequestContext = cast("RequestContext", _Proxy(_lookup_request_context, "request_ctx"))
-websocket: Any = _Proxy(_get_websocket, "websocket")
-g: Any = _Proxy(_get_g, "g")
+#: The active websocket connection (in a ``@websocket`` view and its hooks).
+websocket: Websocket = cast("Websocket", _Proxy(_get_websocket, "websocket"))
+#: The app context's namespace (``app.app_ctx_globals_class``): ``g.db = ...``.
+g: _AppCtxGlobals = cast("_AppCtxGlobals", _Proxy(_get_g, "g"))
 request: Request = cast("Request", _Proxy(_get_request, "request"))
-session: Any = _Proxy(_get_session, "session")
+#: The request's session: a ``str``-keyed mutable mapping with ``permanent``, ``new``, ``modified``.
+session: SessionMixin = cast("SessionMixin", _Proxy(_get_session, "session"))
 
 
 def current_context() -> AppContext | None:

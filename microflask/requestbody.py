@@ -29,7 +29,7 @@ import anyio.from_thread
 from starlette.requests import ClientDisconnect
 
 from .concurrency import Pending, awaiting_caller, finish_without_loop, on_event_loop
-from .datastructures import MultiDict
+from .datastructures import FileStorage, MultiDict
 from .debughelpers import files_explaining_missing_enctype
 from .exceptions import BadRequest, HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 from .forms import parse_form
@@ -254,19 +254,26 @@ class RequestBody:
         return self._form_data
 
     @property
-    def form(self) -> Any:  # type: ignore[override]
-        """Form fields as a :class:`MultiDict`: ``await request.form`` (sync in a ``def`` view)."""
+    def form(self) -> MultiDict[str]:  # type: ignore[override]
+        """Form fields as a :class:`MultiDict`: ``await request.form`` (sync in a ``def`` view).
 
-        async def load() -> MultiDict:
+        Typed as the :class:`MultiDict` both kinds of code get in the end: a ``MultiDict`` is
+        awaitable (``await`` gives itself), so ``await request.form`` type-checks, and so does
+        ``request.form["x"]`` in a ``def`` view. In ``async def`` code before the body is read the
+        value is really a :class:`~microflask.concurrency.Pending` awaitable of it, which refuses
+        any use but ``await`` with a clear :class:`~microflask.concurrency.MissingAwaitError`."""
+
+        async def load() -> MultiDict[str]:
             return (await self._load_form())[0]
 
         return self._sync_or_async(load, lambda: self._parsed_form(0), "request.form")
 
     @property
-    def files(self) -> Any:
-        """Uploaded files (Starlette ``UploadFile``\\ s): ``await request.files``."""
+    def files(self) -> MultiDict[FileStorage]:
+        """Uploaded files (:class:`FileStorage`, a Starlette ``UploadFile``): ``await request.files``
+        (typed as :attr:`form` is: the ``MultiDict``, awaitable, that both kinds of code get)."""
 
-        async def load() -> MultiDict:
+        async def load() -> MultiDict[FileStorage]:
             return self._files_in_debug(*(await self._load_form()))
 
         def peek() -> Any:
@@ -283,10 +290,10 @@ class RequestBody:
         return files_explaining_missing_enctype(files, form, self.mimetype)
 
     @property
-    def values(self) -> Any:
-        """``args`` and ``form`` together: ``await request.values``."""
+    def values(self) -> MultiDict[str]:
+        """``args`` and ``form`` together: ``await request.values`` (typed as :attr:`form` is)."""
 
-        async def load() -> MultiDict:
+        async def load() -> MultiDict[str]:
             fields, _ = await self._load_form()
             return MultiDict(self.args.items(multi=True) + fields.items(multi=True))
 

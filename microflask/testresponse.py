@@ -49,7 +49,7 @@ class TestRequest(httpx2.Request):
         return f"{self.path}?{self.url.query.decode('latin-1')}"
 
     @property
-    def args(self) -> MultiDict:
+    def args(self) -> MultiDict[str]:
         return MultiDict(parse_qsl(self.url.query.decode("latin-1"), keep_blank_values=True))
 
     @property

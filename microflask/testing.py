@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 import importlib.metadata
 import itertools
-from collections.abc import AsyncIterator, Iterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
 from io import BytesIO
@@ -40,9 +40,11 @@ from .logging import ERRORS_STREAM_KEY
 from .testresponse import TestResponse, as_test_response
 
 if TYPE_CHECKING:
+    from starlette.testclient import WebSocketTestSession
     from starlette.types import Receive, Scope, Send
 
     from .app import MicroFlask
+    from .sessions import SessionMixin
 
 __all__ = [
     "AsyncTestClient",
@@ -308,6 +310,8 @@ async def _call_app(app: Any, scope: Scope, receive: Receive, send: Send) -> Non
 
 
 def _verb(method: str) -> Any:
+    """A request method of both clients (typed in each class: ``TestResponse``, or an awaitable of it)."""
+
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
         kwargs["method"] = method
         return self.open(*args, **kwargs)
@@ -355,7 +359,9 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
     def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return as_test_response(super().send(request, **kwargs))
 
-    def open(self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any) -> Any:
+    def open(
+        self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any
+    ) -> TestResponse:
         """Send a request: ``open(path="/", base_url=None, method="GET", ...)`` takes
         :class:`EnvironBuilder`'s arguments, or an ``EnvironBuilder``, or an environ dict."""
         request, key = self._build(args, kwargs)
@@ -372,23 +378,23 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
 
     def request(self, method: str, url: Any = "/", **kwargs: Any) -> TestResponse:  # type: ignore[override]
         """httpx's ``request(method, url, ...)``: the same as ``open(url, method=method, ...)``."""
-        return self.open(str(url), method=method, **kwargs)  # type: ignore[no-any-return]
+        return self.open(str(url), method=method, **kwargs)
 
-    def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> Any:
+    def websocket_connect(self, url: str, subprotocols: Any = None, **kwargs: Any) -> WebSocketTestSession:
         """Open a websocket to the app at the client's host (so the client's cookies go along)."""
         if "://" not in url:
             base = self.base_url
             url = f"{'wss' if base.scheme == 'https' else 'ws'}://{base.netloc.decode()}{url}"
         return super().websocket_connect(url, subprotocols, **kwargs)
 
-    get = _verb("GET")
-    post = _verb("POST")
-    put = _verb("PUT")
-    patch = _verb("PATCH")
-    delete = _verb("DELETE")
-    head = _verb("HEAD")
-    options = _verb("OPTIONS")
-    trace = _verb("TRACE")
+    get: Callable[..., TestResponse] = _verb("GET")  # type: ignore[assignment]
+    post: Callable[..., TestResponse] = _verb("POST")  # type: ignore[assignment]
+    put: Callable[..., TestResponse] = _verb("PUT")  # type: ignore[assignment]
+    patch: Callable[..., TestResponse] = _verb("PATCH")  # type: ignore[assignment]
+    delete: Callable[..., TestResponse] = _verb("DELETE")  # type: ignore[assignment]
+    head: Callable[..., TestResponse] = _verb("HEAD")  # type: ignore[assignment]
+    options: Callable[..., TestResponse] = _verb("OPTIONS")  # type: ignore[assignment]
+    trace: Callable[..., TestResponse] = _verb("TRACE")
 
     def __enter__(self) -> TestClient:
         super().__enter__()
@@ -400,7 +406,7 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
         super().__exit__(*exc_info)
 
     @contextmanager
-    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[Any]:
+    def session_transaction(self, *args: Any, **kwargs: Any) -> Iterator[SessionMixin]:
         """Open the session the client's cookies carry, to read or change it before a request:
         ``with client.session_transaction() as session: session["user_id"] = 1``. Takes
         ``test_request_context``'s arguments; the request context is active only while the
@@ -458,7 +464,7 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
 
     async def open(
         self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any
-    ) -> Any:
+    ) -> TestResponse:
         """``await client.open(...)``: see :meth:`TestClient.open`."""
         request, key = self._build(args, kwargs)
         self._kept.release()
@@ -474,10 +480,10 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
 
     async def request(self, method: str, url: Any = "/", **kwargs: Any) -> TestResponse:  # type: ignore[override]
         """httpx's ``request(method, url, ...)``: the same as ``await open(url, method=method, ...)``."""
-        return await self.open(str(url), method=method, **kwargs)  # type: ignore[no-any-return]
+        return await self.open(str(url), method=method, **kwargs)
 
     @asynccontextmanager
-    async def session_transaction(self, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+    async def session_transaction(self, *args: Any, **kwargs: Any) -> AsyncIterator[SessionMixin]:
         """``async with client.session_transaction() as session:``: see :meth:`TestClient.session_transaction`."""
         app = self.application
         interface = app.session_interface
@@ -498,14 +504,14 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
     async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
         return as_test_response(await super().send(request, **kwargs))
 
-    get = _verb("GET")
-    post = _verb("POST")
-    put = _verb("PUT")
-    patch = _verb("PATCH")
-    delete = _verb("DELETE")
-    head = _verb("HEAD")
-    options = _verb("OPTIONS")
-    trace = _verb("TRACE")
+    get: Callable[..., Awaitable[TestResponse]] = _verb("GET")  # type: ignore[assignment]
+    post: Callable[..., Awaitable[TestResponse]] = _verb("POST")  # type: ignore[assignment]
+    put: Callable[..., Awaitable[TestResponse]] = _verb("PUT")  # type: ignore[assignment]
+    patch: Callable[..., Awaitable[TestResponse]] = _verb("PATCH")  # type: ignore[assignment]
+    delete: Callable[..., Awaitable[TestResponse]] = _verb("DELETE")  # type: ignore[assignment]
+    head: Callable[..., Awaitable[TestResponse]] = _verb("HEAD")  # type: ignore[assignment]
+    options: Callable[..., Awaitable[TestResponse]] = _verb("OPTIONS")  # type: ignore[assignment]
+    trace: Callable[..., Awaitable[TestResponse]] = _verb("TRACE")
 
     async def __aenter__(self) -> AsyncTestClient:
         await super().__aenter__()

@@ -21,7 +21,7 @@ import secrets
 import sqlite3
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeGuard
 
 import anyio.to_thread
 
@@ -151,7 +151,7 @@ def login_required(view: Callable[..., Awaitable[Any]]) -> Callable[..., Awaitab
     return wrapped
 
 
-def is_safe_next(target: str | None) -> bool:
+def is_safe_next(target: str | None) -> TypeGuard[str]:
     """Only same-site paths ("/create"), never "//evil.example" or "https://..."."""
     return bool(target) and target.startswith("/") and not target.startswith(("//", "/\\"))  # type: ignore[union-attr]
 

@@ -153,7 +153,7 @@ def create_app(config: dict[str, Any] | None = None) -> MicroFlask:
 
     @app.websocket("/ws/<room>")
     async def chat_socket(room: str) -> None:
-        name = (session.get("name") or websocket.args.get("name", "")).strip()
+        name = (session.get("name", "") or websocket.args.get("name", "")).strip()
         if not ROOM_PATTERN.fullmatch(room):
             abort(400, "A room name is 1 to 32 letters, digits, '-' or '_'.")
         if not valid_name(name):

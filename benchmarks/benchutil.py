@@ -134,9 +134,10 @@ def pinned(cpu: int | None, args: Sequence[str]) -> list[str]:
     return ["taskset", "-c", str(cpu), *args]
 
 
-def server_command(framework: str, port: int, factory: str | None = None) -> list[str]:
-    """The command that serves ``framework``'s benchmark app: uvicorn (httptools + uvloop, one
-    worker) for the ASGI apps, gunicorn with one sync worker for Flask."""
+def server_command(framework: str, port: int, factory: str | None = None, module: str = "bench_apps") -> list[str]:
+    """The command that serves ``framework``'s benchmark app (``module:<framework>_app``, or
+    ``factory``): uvicorn (httptools + uvloop, one worker) for the ASGI apps, gunicorn with one
+    sync worker for Flask."""
     if framework == "flask":
         return [
             sys.executable,
@@ -154,7 +155,7 @@ def server_command(framework: str, port: int, factory: str | None = None) -> lis
         sys.executable,
         "-m",
         "uvicorn",
-        f"bench_apps:{name}",
+        f"{module}:{name}",
         "--factory",
         f"--app-dir={HERE}",
         f"--host={HOST}",

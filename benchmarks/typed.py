@@ -33,7 +33,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from benchutil import HOST, Collector, free_port, installed, lifespan_startup, pinned, scope_for, stop
+from benchutil import HOST, Collector, free_port, installed, lifespan_startup, pinned, scope_for, server_command, stop
 from wire import parse_wrk
 
 HERE = Path(__file__).resolve().parent
@@ -207,21 +207,7 @@ def post(port: int, body: bytes = BODY, timeout: float = 5.0) -> tuple[int, byte
 def serve(name: str) -> Iterator[int]:
     """Serve ``name``'s app with Uvicorn on a free port pinned to CPU 0; stopped on exit."""
     port = free_port()
-    factory = name.replace("-", "_") + "_app"
-    command = [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        f"typed:{factory}",
-        "--factory",
-        f"--app-dir={HERE}",
-        f"--host={HOST}",
-        f"--port={port}",
-        "--loop=uvloop",
-        "--http=httptools",
-        "--no-access-log",
-        "--log-level=warning",
-    ]
+    command = server_command(name, port, module="typed")
     proc = subprocess.Popen(
         pinned(0, command), cwd=HERE, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
     )

@@ -663,18 +663,3 @@ def test_response_headers_iterate_over_names_not_pairs() -> None:
     response = microflask.Response("x", headers={"X-A": "1"})
     assert "x-a" in [name.lower() for name in response.headers]
     assert all(isinstance(name, str) for name in response.headers)
-
-
-# -- docs/apis.md, "Performance" ----------------------------------------------------------------------------
-
-
-def test_openapi_serves_swagger_ui_only() -> None:
-    # "Not there yet: a ReDoc or Scalar page beside Swagger UI."
-    pytest.importorskip("pydantic")
-    from microflask.schema import OpenAPI  # the api extra: imported here, as the test may skip
-
-    app = MicroFlask(__name__)
-    OpenAPI(app)
-    paths = {rule.rule for rule in app.url_map.iter_rules()}
-    assert "/docs" in paths
-    assert [path for path in paths if "redoc" in path or "scalar" in path] == []

@@ -107,3 +107,6 @@ def test_the_document_is_valid_and_complete(client: Any) -> None:
 def test_docs_page(client: Any) -> None:
     page = client.get("/docs")
     assert page.status_code == 200 and "swagger-ui-bundle.js" in page.text
+    page = client.get("/redoc")
+    assert page.status_code == 200 and 'src="/redoc/init.js"' in page.text
+    assert client.get("/redoc/redoc.standalone.js").status_code == 200

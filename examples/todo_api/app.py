@@ -1,6 +1,6 @@
 """A typed todo API: pydantic models validate requests and responses, /openapi.json describes
-it, /docs serves Swagger UI (offline). CRUD, query-string filtering, pagination, bearer auth
-on writes, a blueprint.
+it, /docs serves Swagger UI and /redoc ReDoc (both offline). CRUD, query-string filtering,
+pagination, bearer auth on writes, a blueprint.
 
 Run it: ``uvicorn app:app --reload`` in this folder, then open http://127.0.0.1:8000/docs.
 """

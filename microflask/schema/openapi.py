@@ -9,7 +9,8 @@
 - while doing so, it builds the document: every route and method, path parameters from the
   Flask converters, request body, query and header schemas, responses by status,
   ``operationId``, tags, summary and description, ``deprecated``, security;
-- it serves the document at ``/openapi.json`` (and the interactive docs, see ``docs.py``).
+- it serves the document at ``/openapi.json``, and the interactive docs at ``/docs`` (Swagger
+  UI) and ``/redoc`` (ReDoc), see ``docs.py``.
 """
 
 from __future__ import annotations
@@ -302,13 +303,13 @@ def _phrase(code: int) -> str:
 
 
 class OpenAPI:
-    """Typed APIs for an app: validation wired in at freeze, ``/openapi.json``, ``/docs``.
+    """Typed APIs for an app: validation wired in at freeze, ``/openapi.json``, ``/docs``, ``/redoc``.
 
     ``security_schemes`` maps a name to an OpenAPI security scheme (``"bearer"`` and
     ``"basic"`` are shorthands for the HTTP ones), used with ``@security(name)``; ``security``
-    is the document's default requirement. ``openapi_path`` and ``docs_path`` (Swagger UI, its
-    assets served from the installed package) may be None to serve nothing there; validation
-    works all the same.
+    is the document's default requirement. ``openapi_path``, ``docs_path`` (Swagger UI) and
+    ``redoc_path`` (ReDoc), their assets served from the installed packages, may be None to
+    serve nothing there; validation works all the same.
     """
 
     def __init__(
@@ -321,6 +322,8 @@ class OpenAPI:
         openapi_path: str | None = "/openapi.json",
         docs_path: str | None = "/docs",
         swagger_ui_parameters: Mapping[str, Any] | None = None,
+        redoc_path: str | None = "/redoc",
+        redoc_options: Mapping[str, Any] | None = None,
         security_schemes: Mapping[str, Any] | None = None,
         security: list[Mapping[str, list[str]]] | None = None,
         servers: list[str | Mapping[str, Any]] | None = None,
@@ -333,6 +336,9 @@ class OpenAPI:
         self.docs_path = docs_path
         #: Swagger UI's configuration (``{"docExpansion": "none"}``), merged into the page's defaults.
         self.swagger_ui_parameters = dict(swagger_ui_parameters or {})
+        self.redoc_path = redoc_path
+        #: ReDoc's options (``{"hideDownloadButtons": True}``), merged into the page's defaults.
+        self.redoc_options = dict(redoc_options or {})
         self.security_schemes = {
             name: _SHORTHAND_SCHEMES[s] if isinstance(s, str) else dict(s)
             for name, s in (security_schemes or {}).items()

@@ -1,8 +1,10 @@
-"""/docs in real headless Chromium: Swagger UI loads offline, "Try it out" calls the live app.
+"""/docs and /redoc in real headless Chromium: Swagger UI loads offline and "Try it out" calls
+the live app; ReDoc renders the API offline under a strict Content-Security-Policy.
 
 Same harness as test_browser.py (Debian's Chromium through Playwright, only 127.0.0.1 reachable,
-bounded waits, skipped with the reason when there is no browser). The screenshot goes to
-docs/img/api-docs.png when it is missing or with ``UPDATE_SCREENSHOTS=1``.
+bounded waits, skipped with the reason when there is no browser). The screenshots go to
+docs/img/api-docs.png and docs/img/api-redoc.png when they are missing or with
+``UPDATE_SCREENSHOTS=1``.
 """
 
 from __future__ import annotations
@@ -67,3 +69,42 @@ def test_swagger_ui_try_it_out(browser: Browser, tmp_path: Path) -> None:  # noq
         expect(responses.locator("tbody .response-col_status")).to_contain_text("422")
         expect(responses.locator("tbody .response-col_description")).to_contain_text("Field required")
     keep_screenshot(shot, "api-docs.png")
+
+
+# docs/apis.md says the pages have no inline script: the ReDoc test runs under this policy.
+STRICT_CSP = """
+
+@app.after_request
+def strict_csp(response):
+    response.headers.add("Content-Security-Policy", "script-src 'self'")
+    return response
+"""
+
+
+def test_redoc_renders_the_api_offline(browser: Browser, tmp_path: Path) -> None:  # noqa: F811
+    from playwright.sync_api import expect
+
+    (tmp_path / "notes_app.py").write_text(NOTES_APP + STRICT_CSP)
+    port = free_port()
+    with serve("notes_app:app", tmp_path, port):
+        page: Any = browser.new_page()
+        blocked: list[str] = []
+        page.on("console", lambda message: "Content Security Policy" in message.text and blocked.append(message.text))
+        response = page.goto(f"http://127.0.0.1:{port}/redoc")
+        assert "script-src 'self'" in response.header_value("content-security-policy")
+        expect(page.get_by_role("heading", level=1)).to_contain_text("Notes API (1.0)")
+        operation = page.locator('[data-item-kind="httpItem"]', has_text="Create a note")
+        expect(operation.get_by_role("heading", level=2)).to_contain_text(
+            "Create a note (the text comes back in capitals)."
+        )
+        expect(operation.locator(".panel-request-samples")).to_contain_text("POST/notes")
+        expect(operation.locator(".schema-name", has_text="text").first).to_be_visible()
+        expect(page.get_by_test_id("search-trigger")).to_contain_text("Search")  # its index is built
+        page.set_viewport_size({"width": 1280, "height": 800})
+        shot = tmp_path / "api-redoc.png"
+        page.screenshot(path=str(shot))
+    # Nothing left 127.0.0.1 (the fixture checks it again, for every test): ReDoc's one outside
+    # request, its logo from Redocly's CDN, is refused by the page's own policy before it is made.
+    assert browser.refused == []
+    assert [text for text in blocked if "cdn.redoc.ly" not in text] == []
+    keep_screenshot(shot, "api-redoc.png")

@@ -4,9 +4,13 @@ the registry's, in ``appbase.py``.
 
 Read :meth:`MicroFlask._dispatch` top to bottom for the whole life of a request::
 
-    __call__ -> (user middleware) -> _asgi -> match in the route index -> _dispatch:
+    __call__ -> (user middleware -> __call__) -> match in the route index -> _dispatch:
     push context -> url value preprocessors -> before_request -> view -> make_response
     -> after_this_request / after_request -> session save -> send -> teardown -> pop
+
+An endpoint with none of those hooks (most endpoints: ``plan.lean``) takes :meth:`_serve_lean`
+instead: the view, then its response sent straight away; whatever the common case does not cover
+(an error, a session to save, HEAD...) continues on the general path from where it arises.
 
 Everything that depends only on the endpoint (its hook chains, whether its view is async)
 is computed once, when the app starts serving; after that the app is frozen.
@@ -23,13 +27,11 @@ from typing import TYPE_CHECKING, Any
 from . import responses as _responses
 from . import signals as _signals
 from . import teardown
-from .appbase import AppBase
 from .background import BackgroundTasks
 from .concurrency import Pending, ThreadLane, is_async_callable
 from .ctx import AppContext, RequestContext
+from .errorhandling import ErrorHandling
 from .exceptions import (
-    BadRequest,
-    BadRequestKeyError,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
@@ -39,14 +41,14 @@ from .exceptions import (
 )
 from .fakerequest import make_test_request_context
 from .globals import _cv_context, current_context, g
-from .httputil import host_is_trusted, route_path
+from .httputil import content_type_header, host_is_trusted, route_path
 from .lifespan import run_lifespan
 from .plans import EndpointPlan, supports_flask_extensions
 from .routing import Rule
 from .serving import run_app
 from .sessions import open_session_before_view
-from .werkzeug_interop import adopt_werkzeug_hierarchy, as_ours, error_lookup_classes, is_foreign_http_exception
-from .wrappers import ClientDisconnect, Request, Response
+from .werkzeug_interop import adopt_werkzeug_hierarchy
+from .wrappers import Request, Response
 
 if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
@@ -61,6 +63,9 @@ _NO_RESPONSE = "returned None: it must return the response it was given, or anot
 _SIGNALS = _signals.state  # read on the request path: one attribute, False until a receiver connects
 _PLAIN_RESULTS = frozenset({str, bytes, dict, list, tuple, Response})
 _UNAWAITED = frozenset({CoroutineType, Pending})
+#: Methods a lean endpoint leaves to the general path: HEAD's body is cut, OPTIONS may be automatic.
+_NOT_LEAN_METHODS = frozenset({"HEAD", "OPTIONS"})
+_VIEW_NOT_CALLED: Any = object()
 
 
 def _missing_view(endpoint: str) -> Any:
@@ -85,7 +90,7 @@ def _host_header(scope: Scope) -> str:
     return ""
 
 
-class MicroFlask(AppBase):
+class MicroFlask(ErrorHandling):
     """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
 
     #: The class of :meth:`test_client` (a :class:`~microflask.testing.FlaskClient` subclass), as Flask's.
@@ -200,27 +205,33 @@ class MicroFlask(AppBase):
             self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
         )
         self._match_http = self.request_matcher()
-        entry: ASGIApp = self._asgi
+        # What a lean endpoint's str or dict result is sent with, when responses are ours unchanged.
+        self._plain_headers = (
+            (content_type_header(Response.media_type), content_type_header(self.json.mimetype))
+            if self.response_class is Response
+            else None
+        )
+        entry: ASGIApp = functools.partial(self.__call__, _inner=True)
         if self.config["TRUSTED_HOSTS"]:  # checked only when configured: no cost otherwise
             entry = functools.partial(self._check_host, tuple(self.config["TRUSTED_HOSTS"]))
         for cls, args, kwargs in reversed(self.user_middleware):
             entry = cls(entry, *args, **kwargs)
         self._entry = entry
+        self._direct = not (self.config["TRUSTED_HOSTS"] or self.user_middleware)
 
     async def _serve_rule(self, rule: Rule, scope: Scope, receive: Receive, send: Send) -> None:
         self._ensure_setup()
         await self._dispatch(scope, receive, send, rule, dict(scope.get("path_params", {})), None)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        entry = self._entry
-        if entry is None:
-            self._setup()
-            entry = self._entry
-            assert entry is not None
-        await entry(scope, receive, send)
-
-    async def _asgi(self, scope: Scope, receive: Receive, send: Send) -> None:
-        """The app inside any user middleware: route the scope by type."""
+    async def __call__(self, scope: Scope, receive: Receive, send: Send, _inner: bool = False) -> None:
+        """The ASGI app: route the scope by type. With user middleware or ``TRUSTED_HOSTS``, the
+        scope goes through them first, and their innermost app calls back here with ``_inner``
+        (the routing is inline rather than one more call: this runs for every request)."""
+        if not (self._direct or _inner):
+            self._ensure_setup()  # the first request or lifespan freezes the app
+            if not self._direct:
+                await self._entry(scope, receive, send)  # type: ignore[misc]
+                return
         kind = scope["type"]
         if kind == "http":
             scope["app"] = self
@@ -234,7 +245,10 @@ class MicroFlask(AppBase):
                 else:
                     await self._dispatch(scope, receive, send, None, None, e)
                 return
-            await self._dispatch(scope, receive, send, rule, values, None)
+            if rule.plan.lean and not _SIGNALS.connected and scope["method"] not in _NOT_LEAN_METHODS:
+                await self._serve_lean(scope, receive, send, rule, values)
+            else:
+                await self._dispatch(scope, receive, send, rule, values, None)
         elif kind == "lifespan":
             await run_lifespan(self, scope, receive, send)
         elif kind == "websocket":
@@ -262,7 +276,7 @@ class MicroFlask(AppBase):
             else:
                 await send({"type": "websocket.close", "code": 1008})
             return
-        await self._asgi(scope, receive, send)
+        await self(scope, receive, send, _inner=True)
 
     # -- the request path -------------------------------------------------------------
     async def _dispatch(
@@ -302,14 +316,74 @@ class MicroFlask(AppBase):
             if signalled:
                 await _signals.send_async(_signals.appcontext_popped, self)
 
+    async def _serve_lean(self, scope: Scope, receive: Receive, send: Send, rule: Rule, values: dict[str, Any]) -> None:
+        """:meth:`_dispatch` for an endpoint with no hooks (``plan.lean``), shortened for the
+        common case: an async view returns a str or a dict, and its response goes out at once. Any
+        other case goes on with :meth:`_handle` from where it arises (the view's error, another
+        kind of result, a session to save, after_this_request, background tasks, a form to close)."""
+        request = self.request_class(scope, receive)
+        request.url_rule = rule
+        request.view_args = values
+        plan: EndpointPlan = rule.plan  # type: ignore[assignment]
+        ctx = RequestContext(self, request)
+        token = _cv_context.set(ctx)
+        try:
+            try:
+                rv = plan.view(**values)  # type: ignore[misc]
+                while type(rv) is CoroutineType:
+                    rv = await rv
+            except Exception as e:
+                await self._handle(ctx, plan, scope, receive, send, raised=e)
+                return
+            kind = type(rv)
+            headers = self._plain_headers
+            if (
+                headers is None
+                or (kind is not str and kind is not dict)
+                or ctx.session is not None
+                or ctx.after_request_functions
+                or ctx.background_jobs
+                or request._form is not None
+                or (self._refresh_sessions and self.session_interface.get_cookie_name(self) in request.cookies)
+            ):
+                await self._handle(ctx, plan, scope, receive, send, rv=rv)
+                return
+            if kind is str:
+                body = rv.encode()
+                ctype = headers[0]
+            else:
+                body = self.json.encode_body(rv)
+                ctype = headers[1]
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": 200,
+                    "headers": [(b"content-length", b"%d" % len(body)), (b"content-type", ctype)],
+                }
+            )
+            await send({"type": "http.response.body", "body": body})
+        finally:
+            _cv_context.reset(token)
+            if self._context_sink is not None:
+                self._context_sink(ctx)
+
     async def _handle(
-        self, ctx: RequestContext, plan: EndpointPlan, scope: Scope, receive: Receive, send: Send
+        self,
+        ctx: RequestContext,
+        plan: EndpointPlan,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        rv: Any = _VIEW_NOT_CALLED,
+        raised: Exception | None = None,
     ) -> None:
+        """The request from its hooks to its teardown; ``rv`` or ``raised``: the view already ran
+        (a lean endpoint's) and returned or raised that."""
         error: BaseException | None = None
         reraise = False
         try:
             try:
-                response = await self._full_dispatch(ctx, plan)
+                response = await self._full_dispatch(ctx, plan, rv, raised)
             except Exception as e:
                 error = e
                 response, reraise = await self._handle_exception(ctx, plan, e)
@@ -324,29 +398,36 @@ class MicroFlask(AppBase):
         finally:
             await self._teardown(ctx, plan, error)
 
-    async def _full_dispatch(self, ctx: RequestContext, plan: EndpointPlan) -> Any:
+    async def _full_dispatch(
+        self, ctx: RequestContext, plan: EndpointPlan, rv: Any = _VIEW_NOT_CALLED, raised: Exception | None = None
+    ) -> Any:
         request = ctx.request
         assert request is not None
         source: Any = None  # who returned rv, when not the view: named only if it is invalid
         try:
-            rv = None
-            if _SIGNALS.connected:
-                await _signals.send_async(_signals.request_started, self)
-            if not self.session_interface.opens_lazily:
-                await open_session_before_view(self, ctx)
-            if plan.reads_body_first and request.body_to_read_first():  # Flask extensions' mode only
-                await request.load_body()
-            for func, is_async in plan.preprocessors:
-                await self._call(ctx, func, is_async, request.endpoint, request.view_args)
-            for func, is_async in plan.before:
-                rv = await self._call(ctx, func, is_async)
-                if rv is not None:
-                    source = func
-                    break
-            if rv is None:
-                if request.routing_exception is not None:
-                    self.raise_routing_exception(request)
-                rv = await self._call_view(ctx, plan, request)
+            if raised is not None:  # a lean endpoint's view raised it
+                raise raised
+            if rv is not _VIEW_NOT_CALLED:  # a lean endpoint's view returned it
+                rv = await self._view_result(plan, rv)
+            else:
+                rv = None
+                if _SIGNALS.connected:
+                    await _signals.send_async(_signals.request_started, self)
+                if not self.session_interface.opens_lazily:
+                    await open_session_before_view(self, ctx)
+                if plan.reads_body_first and request.body_to_read_first():  # Flask extensions' mode only
+                    await request.load_body()
+                for func, is_async in plan.preprocessors:
+                    await self._call(ctx, func, is_async, request.endpoint, request.view_args)
+                for func, is_async in plan.before:
+                    rv = await self._call(ctx, func, is_async)
+                    if rv is not None:
+                        source = func
+                        break
+                if rv is None:
+                    if request.routing_exception is not None:
+                        self.raise_routing_exception(request)
+                    rv = await self._call_view(ctx, plan, request)
         except Exception as e:
             rv = await self._handle_user_exception(ctx, plan, e)
             source = ctx.error_handler
@@ -373,8 +454,15 @@ class MicroFlask(AppBase):
             rv = view(**view_args)
         else:
             rv = await ctx.lane.run(functools.partial(view, **view_args))
-        # An awaitable result is awaited: an async view, a Flask-style sync decorator around one,
-        # or a helper returned without "await" (return render_template(...)).
+        while type(rv) is CoroutineType:  # an async view, or a sync decorator around one
+            rv = await rv
+        kind = type(rv)
+        return rv if kind in _PLAIN_RESULTS and kind is not tuple else await self._view_result(plan, rv)
+
+    @staticmethod
+    async def _view_result(plan: EndpointPlan, rv: Any) -> Any:
+        """What the view returned, awaited: an async view, a Flask-style sync decorator around one,
+        or a helper returned without "await" (return render_template(...))."""
         while type(rv) is CoroutineType:
             rv = await rv
         kind = type(rv)
@@ -385,23 +473,6 @@ class MicroFlask(AppBase):
                 rv = await rv
         elif kind is tuple and rv and type(rv[0]) in _UNAWAITED:  # (render_template(...), 404)
             rv = (await _responses.unawaited(plan, rv[0]), *rv[1:])
-        return rv
-
-    @staticmethod
-    async def _call(ctx: AppContext, func: Callable[..., Any], is_async: bool, *args: Any) -> Any:
-        """Call a hook: awaited if async; on the request's thread lane if the request has one."""
-        if is_async:
-            return await func(*args)
-        lane = getattr(ctx, "lane", None)
-        if lane is not None:
-            return await lane.run(func, *args)
-        rv = func(*args)
-        # A sync hook or handler on the event loop (a routing 404, an async view's request) gets the
-        # awaitable forms of the helpers (render_template, ...): what it returns unawaited is awaited.
-        if type(rv) in _UNAWAITED:
-            return await rv
-        if type(rv) is tuple and rv and type(rv[0]) in _UNAWAITED:
-            return (await rv[0], *rv[1:])
         return rv
 
     async def _finalize(self, ctx: RequestContext, plan: EndpointPlan, response: Any) -> Any:
@@ -463,60 +534,6 @@ class MicroFlask(AppBase):
         """:meth:`do_teardown` on leaving a plain ``with`` (sync teardown functions only)."""
         teardown.leave_context_sync(self, ctx, exc)
 
-    # -- errors ------------------------------------------------------------------------
-    def _find_error_handler(self, e: BaseException, scopes: tuple[str | None, ...]) -> Callable[..., Any] | None:
-        """The handler for ``e``: by status code, then by class along the MRO; blueprint scopes first.
-        A Werkzeug HTTP exception is looked up as the equivalent of ours."""
-        code = e.code if isinstance(e, HTTPException) or is_foreign_http_exception(e) else None  # type: ignore[attr-defined]
-        classes = error_lookup_classes(e)
-        for c in (code, None) if code is not None else (None,):
-            for scope in scopes:
-                handlers = self.error_handler_spec.get(scope, {}).get(c)
-                if not handlers:
-                    continue
-                for cls in classes:
-                    handler = handlers.get(cls)
-                    if handler is not None:
-                        return handler
-        return None
-
-    def _propagates_exceptions(self) -> bool:
-        """``PROPAGATE_EXCEPTIONS``, which follows ``TESTING`` or ``DEBUG`` when left at None."""
-        propagate = self.config["PROPAGATE_EXCEPTIONS"]
-        return bool(self.testing or self.debug) if propagate is None else bool(propagate)
-
-    def trap_http_exception(self, e: BaseException) -> bool:
-        """Whether the HTTP error ``e`` is treated as an unhandled error instead of becoming its
-        response (Flask's ``TRAP_HTTP_EXCEPTIONS`` and ``TRAP_BAD_REQUEST_ERRORS``; a missing form or
-        query key is trapped under DEBUG)."""
-        if self.config["TRAP_HTTP_EXCEPTIONS"]:
-            return True
-        trap_bad_request = self.config["TRAP_BAD_REQUEST_ERRORS"]
-        if trap_bad_request is None and self.debug and isinstance(e, BadRequestKeyError):
-            return True
-        return bool(trap_bad_request) and isinstance(e, BadRequest)
-
-    async def _handle_user_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
-        """An error raised by a hook or view: its handler's answer, an HTTP error, or re-raise."""
-        if isinstance(e, ClientDisconnect):  # the client left mid-body: nobody to answer, nothing broke
-            self.logger.info("Client disconnected before sending the whole request body")
-            e = BadRequest("The client disconnected before sending the whole request body.")
-        if isinstance(e, BadRequestKeyError) and (self.debug or self.config["TRAP_BAD_REQUEST_ERRORS"]):
-            e.show_exception = True
-        http = e if isinstance(e, HTTPException) else as_ours(e) if is_foreign_http_exception(e) else None
-        if http is not None and not self.trap_http_exception(http):
-            if http.code is None or isinstance(http, RequestRedirect):
-                return http
-            handler = self._find_error_handler(e, plan.scopes)
-            if handler is None:
-                return http
-        else:
-            handler = self._find_error_handler(e, plan.scopes)
-            if handler is None:
-                raise e
-        ctx.error_handler, ctx.handled_error = handler, e  # to name it if its answer is invalid
-        return await self._call(ctx, handler, is_async_callable(handler), e)
-
     async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> tuple[Any, bool]:
         """An unhandled error: ``(response, reraise)``. Logged and answered 500 (its handler's, or
         the default page); propagated instead under ``PROPAGATE_EXCEPTIONS`` (by default under
@@ -545,23 +562,6 @@ class MicroFlask(AppBase):
         except Exception:  # after_request hooks may fail again on an error page: log, keep the page
             self.logger.exception("An after_request function failed on the 500 response")
             return response, False
-
-    def log_exception(self, ctx: AppContext | None, exc_info: Any) -> None:
-        """Log an unhandled error with its traceback on ``app.logger`` (``Exception on /path [GET]``).
-        Flask's signature; an override written as Flask 3.1's ``log_exception(self, exc_info)``
-        is called that way."""
-        where = ""
-        if ctx is not None and ctx.request is not None:
-            where = f" on {ctx.request.path} [{ctx.request.method}]"
-        self.logger.error(f"Exception{where}", exc_info=exc_info)
-
-    def log_unhandled(self, e: BaseException) -> None:
-        """Log ``e`` through :meth:`log_exception`, whichever of Flask's signatures it has."""
-        exc_info = (type(e), e, e.__traceback__)
-        if len(inspect.signature(self.log_exception).parameters) == 1:
-            self.log_exception(exc_info)  # type: ignore[call-arg,arg-type]
-        else:
-            self.log_exception(current_context(), exc_info)
 
     # -- responses ----------------------------------------------------------------------
     def make_response(self, rv: Any) -> Any:

@@ -132,6 +132,9 @@ class AppBase(Scaffold):
         #: extension that types views (``microflask.schema``) registers here; none: no cost.
         self.view_wrappers: list[Callable[[AppBase, Rule, Callable[..., Any]], Callable[..., Any]]] = []
         self._entry: ASGIApp | None = None
+        #: Set at freeze: no user middleware and no TRUSTED_HOSTS check around the app, so
+        #: ``__call__`` routes the scope itself.
+        self._direct = False
         self._no_route_plan: EndpointPlan | None = None
         #: Set at freeze: a permanent session is refreshed by requests that do not touch it (Flask's
         #: SESSION_REFRESH_EACH_REQUEST; the cookie session opens lazily, so only then is it opened).

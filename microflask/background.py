@@ -38,6 +38,8 @@ class BackgroundTasks:
         job = functools.partial(func, *args, **kwargs)
         ctx = current_context()
         if ctx is not None and ctx.request is not None:
+            if not ctx.background_jobs:  # type: ignore[attr-defined]
+                ctx.background_jobs = []  # type: ignore[attr-defined]
             ctx.background_jobs.append(job)  # type: ignore[attr-defined]
         else:
             self.start(job)

@@ -97,7 +97,13 @@ class AppContext:
 
     def __init__(self, app: MicroFlask) -> None:
         self.app = app
-        self.g: Any = app.app_ctx_globals_class()
+
+    def __getattr__(self, name: str) -> Any:
+        # ``g`` is made on first use: most requests never touch it.
+        if name == "g":
+            g = self.g = self.app.app_ctx_globals_class()
+            return g
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def push(self) -> None:
         """Make this the active context of the current task or thread."""
@@ -157,15 +163,18 @@ class AppContext:
 class RequestContext(AppContext):
     """The context of one request: an app context that also holds ``request`` and ``session``."""
 
+    #: The flashed messages, once get_flashed_messages() took them from the session.
+    flashes: list[tuple[str, Any]] | None = None
+    #: Background tasks to start once the response went out (app.add_background_task); a list
+    #: once there is one (most requests have none: the class's empty tuple stands for it).
+    background_jobs: list[Callable[[], Any]] | tuple[()] = ()
+    #: The after_this_request functions, as background_jobs.
+    after_request_functions: list[Callable[[Response], Any]] | tuple[()] = ()
+
     def __init__(self, app: MicroFlask, request: Request) -> None:
-        super().__init__(app)
+        # AppContext.__init__ inlined: this runs once per request.
+        self.app = app
         self.request = request
-        self.session = None
-        #: The flashed messages, once get_flashed_messages() took them from the session.
-        self.flashes: list[tuple[str, Any]] | None = None
-        #: Background tasks to start once the response went out (app.add_background_task).
-        self.background_jobs: list[Callable[[], Any]] = []
-        self.after_request_functions: list[Callable[[Response], Any]] = []
 
     def copy(self) -> RequestContext:
         """A context for the same request and session, to push in another task or thread (Flask's
@@ -214,5 +223,8 @@ def after_this_request(
 ) -> Callable[[Response], Response | Awaitable[Response]]:
     """Run ``func(response)`` after this request's view, before the ``after_request`` hooks."""
     ctx = _lookup_request_context()
-    cast(RequestContext, ctx).after_request_functions.append(func)
+    ctx = cast(RequestContext, ctx)
+    if not ctx.after_request_functions:
+        ctx.after_request_functions = []
+    ctx.after_request_functions.append(func)  # type: ignore[union-attr]
     return func

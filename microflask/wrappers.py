@@ -83,14 +83,18 @@ class Request(ConnectionAttributes, RequestBody, StarletteRequest):  # type: ign
     )
     max_form_parts = _ConfigLimit("MAX_FORM_PARTS", "The most fields plus files a form may have; beyond it, 413.")
 
+    # Starlette's Request state, as class defaults: an instance sets only what differs.
+    _send: Any = empty_send
+    _stream_consumed = False
+    _is_disconnected = False
+    _form: Any = None
+
     def __init__(self, scope: Any, receive: Any = empty_receive, send: Any = empty_send) -> None:
-        # Starlette's Request.__init__, inlined: this runs once per request.
+        # Starlette's Request.__init__, inlined and cut to what differs per request: this runs once per request.
         self.scope = scope
         self._receive = receive
-        self._send = send
-        self._stream_consumed = False
-        self._is_disconnected = False
-        self._form = None
+        if send is not empty_send:
+            self._send = send
 
     @property
     def content_type(self) -> str | None:

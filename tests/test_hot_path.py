@@ -8,6 +8,7 @@ by the same app with a do-nothing ``before_request`` hook (which makes every end
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -27,8 +28,16 @@ from microflask import (
 from microflask.sessions import SessionInterface
 
 
-def build_app(general: bool) -> MicroFlask:
+def lean_capable_app() -> MicroFlask:
+    """An app whose hookless async endpoints are lean whichever tests ran before: Flask-extension
+    mode (on while ``microflask.flask_patch`` is active) reads bodies first, on the general path."""
     app = MicroFlask(__name__)
+    app.flask_extension_support = False
+    return app
+
+
+def build_app(general: bool) -> MicroFlask:
+    app = lean_capable_app()
     app.secret_key = "hot-path-secret"
     ran: list[str] = []
     app.config["RAN"] = ran
@@ -199,7 +208,7 @@ def plans(app: MicroFlask) -> dict[str, bool]:
 def test_which_endpoints_are_lean() -> None:
     from microflask import Blueprint
 
-    app = MicroFlask(__name__)
+    app = lean_capable_app()
     bp = Blueprint("hooked", __name__)
 
     @bp.before_request
@@ -305,3 +314,26 @@ def test_signals_connected_send_request_started_from_lean_endpoints() -> None:
     with request_started.connected_to(started, app):
         assert app.test_client().get("/text").text == "hello"
     assert seen == ["/text"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("general", [False, True], ids=["lean", "general"])
+async def test_responses_are_sent_outside_the_request_context(general: bool) -> None:
+    # A server may capture the current context while it sends (uvicorn's keep-alive timer does):
+    # the request's objects must not live on in it until the connection's next request.
+    from microflask.globals import _cv_context
+
+    app = build_app(general=general)
+    captured: list[Any] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        captured.append((message["type"], contextvars.copy_context().get(_cv_context, None)))
+
+    for path in ("/text", "/json/1", "/tuple"):
+        scope = {"type": "http", "method": "GET", "path": path, "query_string": b"", "headers": [], "root_path": ""}
+        await app(scope, receive, send)
+    assert [kind for kind, _ in captured] == ["http.response.start", "http.response.body"] * 3
+    assert [ctx for _, ctx in captured] == [None] * 6

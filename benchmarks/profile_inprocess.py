@@ -35,14 +35,20 @@ from typing import Any
 from bench_apps import ASGI_APPS, ENDPOINTS, check_body
 from benchutil import Collector, Receive, call, installed, lifespan_startup, scope_for
 
+from microflask.wrappers import Request
+
+#: Request.__init__ and Response.__init__ share a file and a name: their line tells them apart.
+_REQUEST_INIT_LINE = Request.__init__.__code__.co_firstlineno
+
 #: The stages of one request, in order ("server" only over the wire; "harness" only in process).
 STAGES = {
     "server": "server: uvicorn + uvloop + httptools, loopback TCP (over the wire only)",
     "harness": "in-process driver standing in for the server: scope copy, receive, send collector",
-    "entry": "ASGI entry: MicroFlask.__call__, _asgi (scope type, root path)",
+    "entry": "ASGI entry: MicroFlask.__call__ (scope type, root path, which path to take)",
     "match": "match: the route index walk, converters",
     "context": "request + context: Request and RequestContext objects, the contextvar set/reset",
-    "dispatch": "dispatch: _handle, _full_dispatch, _finalize, _teardown (hook, session and teardown checks)",
+    "dispatch": "dispatch: _serve_lean's own code for a lean endpoint (the checks of the result, the two"
+    " ASGI messages built); otherwise _dispatch, _handle, _full_dispatch, _finalize, _teardown",
     "view": "view: _call_view and the view function itself",
     "response": "response build: make_response, the JSON provider, Response headers",
     "send": "send: the two ASGI messages (http.response.start, http.response.body)",
@@ -54,7 +60,6 @@ RULES: list[tuple[str, str | None, str]] = [
     ("benchmarks/profile_inprocess.py", None, "harness"),
     ("benchmarks/bench_apps.py", None, "view"),
     ("microflask/app.py", "__call__", "entry"),
-    ("microflask/app.py", "_asgi", "entry"),
     ("microflask/app.py", "_dispatch", "context"),
     ("microflask/app.py", "_call_view", "view"),
     ("microflask/app.py", "make_response", "response"),
@@ -74,10 +79,10 @@ RULES: list[tuple[str, str | None, str]] = [
 
 
 def _rule_stage(func: tuple[str, int, str]) -> str | None:
-    filename, _, name = func
+    filename, line, name = func
     filename = filename.replace("\\", "/")
     if filename.endswith("microflask/wrappers.py") and name == "__init__":
-        return None  # Request or Response: told apart by the caller below
+        return "context" if line == _REQUEST_INIT_LINE else "response"
     for suffix, fname, stage in RULES:
         if filename.endswith(suffix) and (fname is None or fname == name):
             return stage
@@ -99,9 +104,6 @@ def stage_split(stats: dict[Any, Any]) -> dict[str, float]:
             if candidates:
                 main = max(candidates, key=lambda c: callers[c][2])  # edge own time
                 stage = stage_of(main, seen | {func})
-                if func[0].endswith("microflask/wrappers.py"):
-                    # Request.__init__ is called by _dispatch, Response.__init__ by make_response
-                    stage = "context" if stage == "context" else "response"
             else:
                 stage = "harness"
         memo[func] = stage

@@ -23,6 +23,7 @@ from microflask import (
     render_template_string,
     request,
     session,
+    signals,
     stream_with_context,
 )
 from microflask.sessions import SessionInterface
@@ -266,6 +267,9 @@ def test_a_session_interface_that_opens_before_the_view_makes_endpoints_general(
 
 
 def test_lean_str_and_dict_results_build_no_response_object(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Once a receiver has connected to any signal (earlier tests connect some), every request takes
+    # the general path, which sends them: here, as in an app without receivers, none ever did.
+    monkeypatch.setattr(signals.state, "connected", False)
     app = build_app(general=False)
     client = app.test_client()
     built: list[Any] = []
@@ -337,3 +341,63 @@ async def test_responses_are_sent_outside_the_request_context(general: bool) -> 
         await app(scope, receive, send)
     assert [kind for kind, _ in captured] == ["http.response.start", "http.response.body"] * 3
     assert [ctx for _, ctx in captured] == [None] * 6
+
+
+def test_plans_and_the_extension_mode_are_worked_out_once_at_freeze(monkeypatch: pytest.MonkeyPatch) -> None:
+    from microflask import plans as plans_module
+
+    built: list[str | None] = []
+    asked: list[MicroFlask] = []
+    original_init = plans_module.EndpointPlan.__init__
+    original_support = plans_module.supports_flask_extensions
+
+    def counting_init(self: Any, app: MicroFlask, endpoint: str | None, *args: Any, **kwargs: Any) -> None:
+        built.append(endpoint)
+        original_init(self, app, endpoint, *args, **kwargs)
+
+    def counting_support(app: MicroFlask) -> bool:
+        asked.append(app)
+        return original_support(app)
+
+    monkeypatch.setattr(plans_module.EndpointPlan, "__init__", counting_init)
+    monkeypatch.setattr("microflask.app.supports_flask_extensions", counting_support)
+    app = build_app(general=True)
+    client = app.test_client()
+    assert client.get("/text").text == "hello"
+    after_first = list(built)
+    assert len(asked) == 1 and "text" in after_first and None in after_first  # and the no-route plan
+    for path in ("/text", "/json/1", "/nowhere", "/g"):
+        client.get(path)
+    assert built == after_first and len(asked) == 1
+
+
+def test_validation_operations_are_planned_once_at_freeze(monkeypatch: pytest.MonkeyPatch) -> None:
+    pydantic = pytest.importorskip("pydantic")
+    from microflask.schema import OpenAPI, runtime, validate_request, validate_response
+
+    planned: list[str] = []
+    original = runtime.collect
+
+    def counting(endpoint: str, *args: Any) -> Any:
+        planned.append(endpoint)
+        return original(endpoint, *args)
+
+    monkeypatch.setattr("microflask.schema.openapi.collect", counting)
+
+    class Item(pydantic.BaseModel):
+        name: str
+
+    app = lean_capable_app()
+    OpenAPI(app)
+
+    @app.post("/items")
+    @validate_request(Item)
+    @validate_response(Item)
+    async def create(data: Any) -> Any:  # decorators, not annotations: a model local to a test has no importable name
+        return data
+
+    client = app.test_client()
+    for name in ("a", "b", "c"):
+        assert client.post("/items", json={"name": name}).json == {"name": name}
+    assert client.post("/items", json={}).status_code == 422
+    assert planned.count("create") == 1

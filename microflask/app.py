@@ -329,6 +329,8 @@ class MicroFlask(ErrorHandling):
         token = _cv_context.set(ctx)
         try:
             try:
+                if plan.reads_body_first and request.body_to_read_first():  # Flask extensions' mode only
+                    await request.load_body()
                 rv = plan.view(**values)  # type: ignore[misc]
                 while type(rv) is CoroutineType:
                     rv = await rv

@@ -89,15 +89,15 @@ class EndpointPlan:
         #: Sync code on the event loop (a Flask extension's hooks) reads the body without waiting:
         #: the request path reads it before the hooks (see RequestBody.body_to_read_first).
         self.reads_body_first = for_extensions and not self.threaded and not websocket
-        #: Nothing runs around the async view (no hook of any kind, no session opened before it,
-        #: no body read first): the request path calls the view at once (MicroFlask._serve_lean).
+        #: Nothing runs around the async view (no hook of any kind, no session opened before it;
+        #: at most the body read first): the request path calls the view at once
+        #: (MicroFlask._serve_lean).
         self.lean = (
             view is not None
             and not websocket
             and self.view_is_async
             and app.session_interface.opens_lazily
             and not (self.preprocessors or self.before or self.after or self.teardown_request or self.teardown_app)
-            and not self.reads_body_first
         )
 
 

@@ -240,6 +240,21 @@ def test_which_endpoints_are_lean() -> None:
     assert lean["ws"] is False
 
 
+def test_flask_extension_mode_keeps_endpoints_lean_and_reads_the_body_first() -> None:
+    app = lean_capable_app()
+    app.flask_extension_support = True
+
+    def read_sync() -> Any:  # a Flask extension's sync code: no await, the body was read before the view
+        return request.get_json()
+
+    @app.post("/echo")
+    async def echo() -> dict[str, Any]:
+        return {"sync": read_sync()}
+
+    assert plans(app)["echo"] is True
+    assert app.test_client().post("/echo", json={"a": 1}).json == {"sync": {"a": 1}}
+
+
 @pytest.mark.parametrize("hook", ["after_request", "teardown_request", "teardown_appcontext", "url_value_preprocessor"])
 def test_any_app_hook_makes_every_endpoint_general(hook: str) -> None:
     app = MicroFlask(__name__)

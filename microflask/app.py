@@ -389,7 +389,7 @@ class MicroFlask(ErrorHandling):
                 response = await self._full_dispatch(ctx, plan, rv, raised)
             except Exception as e:
                 error = e
-                response, reraise = await self._handle_exception(ctx, plan, e)
+                response, reraise = await self._unhandled_error_answer(ctx, plan, e)
             if type(response) is Response and response.background is None:
                 await self._send_outside_context(response, scope, receive, send)
             else:  # streamed, or with a background task: they may use the context
@@ -446,7 +446,7 @@ class MicroFlask(ErrorHandling):
                         self.raise_routing_exception(request)
                     rv = await self._call_view(ctx, plan, request)
         except Exception as e:
-            rv = await self._handle_user_exception(ctx, plan, e)
+            rv = await self._user_error_answer(ctx, plan, e)
             source = ctx.error_handler
         try:
             response = self.make_response(rv)
@@ -514,7 +514,7 @@ class MicroFlask(ErrorHandling):
                 if saved is not None:  # a Flask-style sync interface returns None
                     await saved
             except HTTPException as e:  # e.g. 503 from a session store that is down
-                rv = await self._handle_user_exception(ctx, plan, e)
+                rv = await self._user_error_answer(ctx, plan, e)
                 response = self._response_naming(ctx, plan, rv, ctx.error_handler)
         if _SIGNALS.connected:
             await _signals.send_async(_signals.request_finished, self, response=response)

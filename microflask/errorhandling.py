@@ -9,14 +9,23 @@ request path in ``app.py`` calls these on its way.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
-from types import CoroutineType
+import sys
+from collections.abc import Callable, Coroutine
+from types import CoroutineType, FrameType
 from typing import TYPE_CHECKING, Any
 
 from .appbase import AppBase
-from .concurrency import Pending, is_async_callable
+from .concurrency import (
+    Pending,
+    awaiting_caller,
+    call_async_from_sync,
+    finish_without_loop,
+    is_async_callable,
+    on_event_loop,
+)
 from .exceptions import BadRequest, BadRequestKeyError, HTTPException, RequestRedirect
-from .globals import current_context
+from .globals import _lookup_request_context, current_context
+from .plans import plan_of
 from .werkzeug_interop import as_ours, error_lookup_classes, is_foreign_http_exception
 from .wrappers import ClientDisconnect
 
@@ -27,6 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["ErrorHandling"]
 
 _UNAWAITED = frozenset({CoroutineType, Pending})
+_NOT_GIVEN: Any = object()
 
 
 class ErrorHandling(AppBase):
@@ -64,6 +74,89 @@ class ErrorHandling(AppBase):
             return True
         return bool(trap_bad_request) and isinstance(e, BadRequest)
 
+    # -- Flask's public error handling. The request path goes through these when an app's class
+    # or an extension replaced them (Flask-RESTful and Flask-CORS wrap them); otherwise it calls
+    # the private forms directly, with the endpoint's plan at hand. Extensions call them from
+    # sync code: a caller that cannot await gets the answer itself (see _answer).
+    def handle_user_exception(self, e: Exception) -> Any:
+        """The answer to an error raised by a hook or the view of the current request: its
+        error handler's answer, the HTTP error itself, or ``e`` raised again when nothing
+        handles it (Flask's; ``await`` it in async code, as Quart's)."""
+        return self._answer(self._current_user_error_answer, e, caller=sys._getframe(1))
+
+    def handle_http_exception(self, e: HTTPException) -> Any:
+        """The answer to an HTTP error of the current request: its error handler's answer, or the
+        error itself (a redirect and an error without a code always the error itself)."""
+        return self._answer(self._current_http_error_answer, e, caller=sys._getframe(1))
+
+    def handle_exception(self, e: Exception) -> Any:
+        """The response to an unhandled error of the current request: logged, and answered 500
+        (the 500 handler's answer, or the default page); raised again instead where errors
+        propagate (``PROPAGATE_EXCEPTIONS``, by default under TESTING or DEBUG)."""
+        return self._answer(self._current_unhandled_answer, e, caller=sys._getframe(1))
+
+    @staticmethod
+    def _answer(work: Callable[[Exception], Coroutine[Any, Any, Any]], e: Exception, caller: FrameType | None) -> Any:
+        """``work(e)`` to await for a caller that can await; otherwise its result: run to its end at
+        once on the event loop (error handlers that do not wait, as Flask's), or on the loop from a
+        worker thread."""
+        if awaiting_caller(caller):
+            return work(e)
+        if on_event_loop():
+            return finish_without_loop(
+                work(e), "An error handler waited while sync code on the event loop asked for its answer."
+            )
+        return call_async_from_sync(work, e)
+
+    async def _current_user_error_answer(self, e: Exception) -> Any:
+        ctx = _lookup_request_context()
+        return await self._handle_user_exception(ctx, plan_of(ctx), e)  # type: ignore[arg-type]
+
+    async def _current_http_error_answer(self, e: Exception) -> Any:
+        if not isinstance(e, HTTPException) or e.code is None or isinstance(e, RequestRedirect):
+            return e
+        ctx = _lookup_request_context()
+        handler = self._find_error_handler(e, plan_of(ctx).scopes)
+        if handler is None:
+            return e
+        ctx.error_handler, ctx.handled_error = handler, e
+        return await self._call(ctx, handler, is_async_callable(handler), e)
+
+    async def _current_unhandled_answer(self, e: Exception) -> Any:
+        ctx = _lookup_request_context()
+        response, reraise = await self._handle_exception(ctx, plan_of(ctx), e)  # type: ignore[arg-type]
+        if reraise:
+            raise e
+        return response
+
+    async def _handle_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> tuple[Any, bool]:
+        raise NotImplementedError  # the request path's (MicroFlask), which finalizes the 500 response
+
+    def make_response(self, rv: Any) -> Any:
+        raise NotImplementedError  # the app's (MicroFlask)
+
+    def _replaced(self, name: str) -> Callable[..., Any] | None:
+        """The app's ``name`` method if a subclass or an extension replaced ours, else None."""
+        method = getattr(self, name)
+        return None if getattr(method, "__func__", None) is getattr(ErrorHandling, name) else method
+
+    async def _user_error_answer(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
+        """What the request path does with an error from a hook or the view."""
+        replaced = self._replaced("handle_user_exception")
+        if replaced is None:
+            return await self._handle_user_exception(ctx, plan, e)
+        # Called as a hook is: a sync function (an extension's wrapper) on the request's thread
+        # lane if it has one, else on the loop, where ours answers it directly (see _answer).
+        return await self._call(ctx, replaced, is_async_callable(replaced), e)
+
+    async def _unhandled_error_answer(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> tuple[Any, bool]:
+        """What the request path does with an unhandled error: ``(response, reraise)``."""
+        replaced = self._replaced("handle_exception")
+        if replaced is None:
+            return await self._handle_exception(ctx, plan, e)
+        rv = await self._call(ctx, replaced, is_async_callable(replaced), e)
+        return self.make_response(rv), False  # a response, as Flask's; a view's return value too
+
     async def _handle_user_exception(self, ctx: RequestContext, plan: EndpointPlan, e: Exception) -> Any:
         """An error raised by a hook or view: its handler's answer, an HTTP error, or re-raise."""
         if isinstance(e, ClientDisconnect):  # the client left mid-body: nobody to answer, nothing broke
@@ -73,6 +166,9 @@ class ErrorHandling(AppBase):
             e.show_exception = True
         http = e if isinstance(e, HTTPException) else as_ours(e) if is_foreign_http_exception(e) else None
         if http is not None and not self.trap_http_exception(http):
+            replaced = self._replaced("handle_http_exception")
+            if replaced is not None:
+                return await self._call(ctx, replaced, is_async_callable(replaced), http)
             if http.code is None or isinstance(http, RequestRedirect):
                 return http
             handler = self._find_error_handler(e, plan.scopes)
@@ -102,10 +198,13 @@ class ErrorHandling(AppBase):
             return (await rv[0], *rv[1:])
         return rv
 
-    def log_exception(self, ctx: AppContext | None, exc_info: Any) -> None:
+    def log_exception(self, ctx: Any, exc_info: Any = _NOT_GIVEN) -> None:
         """Log an unhandled error with its traceback on ``app.logger`` (``Exception on /path [GET]``).
-        Flask's signature; an override written as Flask 3.1's ``log_exception(self, exc_info)``
-        is called that way."""
+        Flask's signature, ``log_exception(ctx, exc_info)``; Flask 3.1's ``log_exception(exc_info)``
+        (what extensions written for it call) works too, for the current context. An override
+        written either way is called its way."""
+        if exc_info is _NOT_GIVEN:
+            ctx, exc_info = current_context(), ctx
         where = ""
         if ctx is not None and ctx.request is not None:
             where = f" on {ctx.request.path} [{ctx.request.method}]"

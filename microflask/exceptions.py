@@ -14,6 +14,8 @@ from typing import Any
 
 from starlette.responses import Response as StarletteResponse
 
+from .httputil import SafeHeaders
+
 __all__ = [
     "Aborter",
     "BadGateway",
@@ -115,7 +117,11 @@ class HTTPException(_HTTPError):
         also speaks JSON to clients that prefer it, is :func:`microflask.responses.error_response`.)"""
         if self.response is not None:
             return self.response
-        return StarletteResponse(self.get_body(), self.code or 500, self.get_headers(), media_type="text/html")
+        response = StarletteResponse(self.get_body(), self.code or 500, self.get_headers(), media_type="text/html")
+        # Werkzeug's headers API (pop, extend, get_all...), which code handling the page expects
+        # (Flask-RESTful pops Content-Length): Starlette's headers property uses this object.
+        response._headers = SafeHeaders(raw=response.raw_headers)  # type: ignore[attr-defined]
+        return response
 
     def get_json_body(self) -> dict[str, Any]:
         """The JSON document sent instead of the page when the client prefers JSON."""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from .ctx import AppContext
     from .routing import Rule
 
-__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "supports_flask_extensions", "teardown_hooks"]
+__all__ = ["EndpointPlan", "Hook", "RuleEndpoint", "hooks", "plan_of", "supports_flask_extensions", "teardown_hooks"]
 
 Hook = tuple[Callable[..., Any], bool]  # (function, is it a coroutine function)
 
@@ -122,6 +122,16 @@ def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], 
     if plan is None:
         plan = EndpointPlan(app, rule.endpoint if rule is not None else None, None)
     return plan.teardown_request, plan.teardown_app
+
+
+def plan_of(ctx: AppContext) -> EndpointPlan:
+    """The plan of the context's request: its rule's, or the app's plan for requests that no
+    rule matched (and for a context without a request)."""
+    rule = ctx.request.url_rule if ctx.request is not None else None
+    plan = rule.plan if rule is not None else None
+    if plan is None:
+        plan = ctx.app._no_route_plan or EndpointPlan(ctx.app, None, None)
+    return plan  # type: ignore[no-any-return]
 
 
 class RuleEndpoint:

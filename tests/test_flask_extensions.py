@@ -29,6 +29,7 @@ PACKAGES = {
     "ext_login.py": "flask_login",
     "ext_mail.py": "flask_mail",
     "ext_migrate.py": "flask_migrate",
+    "ext_restful.py": "flask_restful",
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
 }

@@ -266,8 +266,27 @@ class UnsupportedMediaType(HTTPException):
 
 
 class RangeNotSatisfiable(HTTPException):
+    """416; with ``length`` (the complete length), ``Content-Range: bytes */length`` tells the
+    client what it may ask for (RFC 9110 §15.5.17)."""
+
     code = 416
     description = "The server cannot provide the requested range."
+
+    def __init__(
+        self,
+        length: int | None = None,
+        units: str = "bytes",
+        description: str | None = None,
+        response: StarletteResponse | None = None,
+    ) -> None:
+        if isinstance(length, str) and description is None:  # RangeNotSatisfiable("text"), as the others
+            length, description = None, length
+        super().__init__(description, response)
+        self.length = length
+        self.units = units
+
+    def get_headers(self) -> dict[str, str]:
+        return {} if self.length is None else {"Content-Range": f"{self.units} */{self.length}"}
 
 
 class ExpectationFailed(HTTPException):

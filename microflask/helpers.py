@@ -18,10 +18,10 @@ from urllib.parse import quote
 import anyio.to_thread
 from starlette.responses import FileResponse as StarletteFileResponse
 from starlette.responses import Response as StarletteResponse
+from starlette.types import Receive, Scope, Send
 
 from . import wrappers
 from .concurrency import Pending, on_event_loop
-from .datastructures import CacheControl
 from .exceptions import Aborter, NotFound
 from .globals import _cv_context, _lookup_request_context, current_app, current_context, session
 from .httputil import content_disposition, not_modified
@@ -325,21 +325,35 @@ class FileResponse(wrappers.Response, StarletteFileResponse):  # type: ignore[mi
     def __exit__(self, *exc_info: object) -> None:
         return None  # nothing is open: the file is opened only while the response is sent
 
+    @property
+    def is_streamed(self) -> bool:
+        """True until the body was replaced: the file is read from disk while it is sent."""
+        return "body" not in self.__dict__
+
     def get_data(self, as_text: bool = False) -> bytes | str:
         """The file's content, read now (for tests; the response itself streams it)."""
+        if "body" in self.__dict__:
+            return super().get_data(as_text)
         with open(self.path, "rb") as f:
             body = f.read()
         return body.decode(self.charset, "replace") if as_text else body
 
-    data = property(get_data)  # type: ignore[assignment]
+    def set_data(self, value: str | bytes) -> None:
+        """Replace the file with this body, sent from memory (``make_conditional`` does for a 304)."""
+        wrappers.Response.set_data(self, value)
 
-    @property
-    def cache_control(self) -> CacheControl:
-        """The ``Cache-Control`` header, parsed; setting its attributes rewrites the header."""
-        return CacheControl(self.headers.get("cache-control"), self._set_cache_control)
+    data = property(get_data, set_data)
 
-    def _set_cache_control(self, value: CacheControl) -> None:
-        self.headers["cache-control"] = value.to_header()
+    def calculate_content_length(self) -> int | None:
+        if "body" in self.__dict__:
+            return len(self.body)
+        return self.stat_result.st_size if self.stat_result is not None else os.path.getsize(self.path)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if "body" in self.__dict__:  # the body was replaced: send it, not the file
+            await StarletteResponse.__call__(self, scope, receive, send)
+        else:
+            await StarletteFileResponse.__call__(self, scope, receive, send)
 
 
 def _max_age(max_age: Any, path: str | None) -> int | None:

@@ -7,8 +7,9 @@ the thread hands the read to the event loop and waits for it (see requestbody.py
 
 from __future__ import annotations
 
+import inspect
 import warnings
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Mapping
 from datetime import datetime, timedelta
 from http import HTTPStatus
 from typing import Any, TypeVar
@@ -17,6 +18,7 @@ import anyio
 import anyio.from_thread
 import anyio.to_thread
 from anyio.lowlevel import checkpoint
+from starlette.background import BackgroundTask
 from starlette.concurrency import iterate_in_threadpool
 from starlette.requests import ClientDisconnect, empty_receive, empty_send
 from starlette.requests import Request as StarletteRequest
@@ -24,6 +26,7 @@ from starlette.responses import Response as StarletteResponse
 from starlette.responses import StreamingResponse
 from starlette.types import Send
 
+from . import json as _json
 from .config import DEFAULT_CONFIG
 from .connection import ConnectionAttributes
 from .datastructures import header_set_property
@@ -37,8 +40,9 @@ from .httputil import (
     status_code,
 )
 from .requestbody import RequestBody
+from .responseheaders import ResponseHeaders
 
-__all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response", "StreamedResponse"]
+__all__ = ["ClientDisconnect", "ConnectionAttributes", "Request", "Response", "ResponseStream", "StreamedResponse"]
 
 T = TypeVar("T")
 _MISSING: Any = object()
@@ -125,14 +129,24 @@ class Request(ConnectionAttributes, RequestBody, StarletteRequest):  # type: ign
         return is_json_mimetype(self.mimetype)
 
 
-class Response(StarletteResponse):
-    """An HTTP response with Flask's surface over Starlette's.
+class Response(ResponseHeaders, StarletteResponse):
+    """An HTTP response with Flask's surface over Starlette's, and Werkzeug's typed headers
+    (``cache_control``, ``expires``, ``set_etag``, ``make_conditional``...: see
+    :class:`~microflask.responseheaders.ResponseHeaders`).
 
     ``Response(response=None, status=None, headers=None, mimetype=None, content_type=None)``
     """
 
     media_type = "text/html"
     default_mimetype = "text/html"
+    #: The status of a response created without one.
+    default_status = 200
+    #: As Werkzeug's: an in-memory body always gets its ``Content-Length`` (informative here).
+    automatically_set_content_length = True
+    #: As Werkzeug's default: a relative ``Location`` is sent as it is (RFC 9110 allows it).
+    autocorrect_location_header = False
+    #: What :meth:`get_json` parses with (Flask's ``flask.json``).
+    json_module = _json
 
     def __init__(
         self,
@@ -144,7 +158,7 @@ class Response(StarletteResponse):
         *,
         background: Any = None,
     ) -> None:
-        self.status_code = code = 200 if status is None else status_code(status)
+        self.status_code = code = self.default_status if status is None else status_code(status)
         if content_type is not None:
             self.media_type = content_type
         elif mimetype is not None:
@@ -248,6 +262,65 @@ class Response(StarletteResponse):
         self.headers["content-length"] = str(len(self.body))
 
     data = property(get_data, set_data)
+
+    @property
+    def is_streamed(self) -> bool:
+        """False: the body is in memory (a :class:`StreamedResponse` streams)."""
+        return False
+
+    def calculate_content_length(self) -> int | None:
+        """The body's length, when it is in memory (None for a streamed one)."""
+        body = self.__dict__.get("body")
+        return None if body is None else len(body)
+
+    def get_json(self, force: bool = False, silent: bool = False) -> Any:
+        """The body parsed as JSON; None when the mimetype is not JSON (unless ``force``). Invalid
+        JSON raises ``ValueError``, or gives None with ``silent``."""
+        if not (force or self.is_json):
+            return None
+        try:
+            return _json.loads(self.get_data())
+        except ValueError:
+            if silent:
+                return None
+            raise
+
+    @property
+    def json(self) -> Any:
+        """:meth:`get_json` with its defaults."""
+        return self.get_json()
+
+    @property
+    def stream(self) -> ResponseStream:
+        """A write-only file over the body: ``response.stream.write(b"...")`` appends to it."""
+        return ResponseStream(self)
+
+    def call_on_close(self, func: Callable[[], Any]) -> Callable[[], Any]:
+        """Run ``func`` (sync or async) once the response was sent, or by :meth:`close`; usable as
+        a decorator. It goes with the response's background tasks, after any set before."""
+        on_close = self.background
+        if not isinstance(on_close, _OnClose):
+            self.background = on_close = _OnClose(on_close)
+        on_close.functions.append(func)
+        return func
+
+    def close(self) -> None:
+        """Run the functions given to :meth:`call_on_close` that have not run (async ones run only
+        when the response is sent); close a streamed body's source."""
+        background = self.background
+        if isinstance(background, _OnClose):
+            background.run_sync()
+        source = self.__dict__.get("source")
+        close = getattr(source, "close", None)
+        if callable(close):
+            close()
+
+    def __enter__(self) -> Response:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     vary = header_set_property("Vary", "The ``Vary`` names, a set: ``response.vary.add('Cookie')``.")
     allow = header_set_property("Allow", "The ``Allow`` methods, a set (written back on change).")
 
@@ -369,6 +442,68 @@ class StreamedResponse(Response, StreamingResponse):
             # Stopped early (the client left, or the generator failed): close the generator so its
             # finally blocks run now, not whenever it is garbage-collected.
             await close_iterable(self.source)
+
+
+class _OnClose(BackgroundTask):
+    """A response's background: what it had (a task), then the ``call_on_close`` functions."""
+
+    def __init__(self, task: Any) -> None:  # not BackgroundTask.__init__: it has no function of its own
+        self.task = task
+        self.functions: list[Callable[[], Any]] = []
+
+    async def __call__(self) -> None:
+        if self.task is not None:
+            await self.task()
+        functions, self.functions = self.functions, []
+        for func in functions:
+            if inspect.iscoroutinefunction(func):
+                await func()
+            else:
+                await anyio.to_thread.run_sync(func)
+
+    def run_sync(self) -> None:
+        """Run the sync functions now (``response.close()``); async ones wait for the send."""
+        for func in [f for f in self.functions if not inspect.iscoroutinefunction(f)]:
+            self.functions.remove(func)
+            func()
+
+
+class ResponseStream:
+    """Werkzeug's ``response.stream``: a write-only file that appends to an in-memory body."""
+
+    mode = "wb+"
+
+    def __init__(self, response: Response) -> None:
+        self.response = response
+        self.closed = False
+
+    def write(self, value: str | bytes) -> int:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+        data = value.encode(self.response.charset) if isinstance(value, str) else bytes(value)
+        self.response.set_data(bytes(self.response.body) + data)
+        return len(data)
+
+    def writelines(self, lines: Iterable[str | bytes]) -> None:
+        for line in lines:
+            self.write(line)
+
+    def tell(self) -> int:
+        return len(self.response.body)
+
+    def flush(self) -> None:
+        if self.closed:
+            raise ValueError("I/O operation on closed file")
+
+    def isatty(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.closed = True
+
+    @property
+    def encoding(self) -> str:
+        return self.response.charset
 
 
 async def _one_chunk(body: bytes | memoryview) -> AsyncIterator[bytes | memoryview]:

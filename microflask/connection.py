@@ -1,16 +1,33 @@
 """Flask's sync attributes of an HTTP connection (a request or a websocket), read from the ASGI
-scope: path, args, URLs, host, blueprint, ``accept_*``. No body, no I/O."""
+scope: path, args, URLs, host, blueprint, and Werkzeug's parsed headers (``accept_*``,
+``authorization``, ``cache_control``, ``if_*``, ``range``...). No body, no I/O; a header is
+parsed when first read (see :mod:`microflask.requestheaders`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote
 
 from starlette.datastructures import URL
 
-from .datastructures import Accept, MultiDict, UserAgent
+from .datastructures import Accept, HeaderSet, MultiDict, UserAgent
 from .httputil import route_path
+from .requestheaders import (
+    Authorization,
+    CharsetAccept,
+    ETags,
+    IfRange,
+    LanguageAccept,
+    Range,
+    RequestCacheControl,
+    parse_date,
+    parse_etags,
+    parse_if_range,
+    parse_range,
+    split_list,
+)
 
 if TYPE_CHECKING:
     from .routing import Rule
@@ -145,3 +162,114 @@ class ConnectionAttributes:
     @property
     def origin(self) -> str | None:
         return self.headers.get("origin")
+
+    def _list_header(self, name: str) -> str | None:
+        """A comma-separated header, its repeated lines joined (None when absent)."""
+        values = self.headers.getlist(name)
+        return ", ".join(values) if values else None
+
+    @cached_property
+    def accept_languages(self) -> LanguageAccept:
+        """``Accept-Language``: ``.best_match(["en", "fr"])`` (``en-US`` accepts ``en``), ``.quality(tag)``."""
+        return LanguageAccept(self._list_header("accept-language"))
+
+    @cached_property
+    def accept_charsets(self) -> CharsetAccept:
+        """``Accept-Charset`` (charsets match by codec: ``utf8`` is ``utf-8``)."""
+        return CharsetAccept(self._list_header("accept-charset"))
+
+    @cached_property
+    def accept_encodings(self) -> Accept:
+        """``Accept-Encoding``: ``"gzip" in ...``, ``.best_match(["br", "gzip"])``."""
+        return Accept(self._list_header("accept-encoding"))
+
+    @cached_property
+    def authorization(self) -> Authorization | None:
+        """The ``Authorization`` header (``.type``, ``.username``/``.password``, ``.token``,
+        ``.parameters``); None when absent or malformed."""
+        return Authorization.from_header(self.headers.get("authorization"))
+
+    @cached_property
+    def cache_control(self) -> RequestCacheControl:
+        """``Cache-Control`` (``.max_age``, ``.no_cache``...), read-only."""
+        return RequestCacheControl(self._list_header("cache-control"))
+
+    @cached_property
+    def pragma(self) -> HeaderSet:
+        """``Pragma`` as a set of tokens (``"no-cache" in request.pragma``)."""
+        return HeaderSet(self._list_header("pragma"))
+
+    @cached_property
+    def if_match(self) -> ETags:
+        """``If-Match`` as :class:`~microflask.requestheaders.ETags` (empty when absent)."""
+        return parse_etags(self._list_header("if-match"))
+
+    @cached_property
+    def if_none_match(self) -> ETags:
+        """``If-None-Match`` as :class:`~microflask.requestheaders.ETags` (empty when absent)."""
+        return parse_etags(self._list_header("if-none-match"))
+
+    @property
+    def if_modified_since(self) -> datetime | None:
+        """``If-Modified-Since`` as an aware UTC ``datetime``; None when absent or invalid."""
+        return parse_date(self.headers.get("if-modified-since"))
+
+    @property
+    def if_unmodified_since(self) -> datetime | None:
+        """``If-Unmodified-Since`` as an aware UTC ``datetime``; None when absent or invalid."""
+        return parse_date(self.headers.get("if-unmodified-since"))
+
+    @property
+    def date(self) -> datetime | None:
+        """The ``Date`` header as an aware UTC ``datetime``; None when absent or invalid."""
+        return parse_date(self.headers.get("date"))
+
+    @cached_property
+    def if_range(self) -> IfRange:
+        """``If-Range``: ``.etag`` or ``.date`` (both None when absent)."""
+        return parse_if_range(self.headers.get("if-range"))
+
+    @cached_property
+    def range(self) -> Range | None:
+        """The ``Range`` header (``.ranges``, ``.range_for_length(n)``); None when absent or malformed."""
+        return parse_range(self.headers.get("range"))
+
+    @property
+    def max_forwards(self) -> int | None:
+        """``Max-Forwards`` as an ``int``; None when absent or not a number."""
+        value = self.headers.get("max-forwards", "").strip(" \t")
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 19 else None
+
+    @property
+    def content_encoding(self) -> str | None:
+        return self.headers.get("content-encoding")
+
+    @property
+    def content_md5(self) -> str | None:
+        return self.headers.get("content-md5")
+
+    @property
+    def remote_user(self) -> str | None:
+        """The authenticated user the server reports (``REMOTE_USER``): the scope's
+        ``remote_user`` if a server or middleware sets one, else None."""
+        return self.scope.get("remote_user")
+
+    @cached_property
+    def access_route(self) -> list[str]:
+        """The client and the proxies in between, from ``X-Forwarded-For`` (client first); else
+        ``[remote_addr]``. Trust it only behind a proxy you control."""
+        forwarded = self._list_header("x-forwarded-for")
+        if forwarded:
+            return split_list(forwarded)
+        return [self.remote_addr] if self.remote_addr else []
+
+    @property
+    def access_control_request_headers(self) -> HeaderSet | None:
+        """A CORS preflight's ``Access-Control-Request-Headers``; None when absent."""
+        value = self._list_header("access-control-request-headers")
+        return HeaderSet(value) if value is not None else None
+
+    @property
+    def access_control_request_method(self) -> str | None:
+        """A CORS preflight's ``Access-Control-Request-Method``."""
+        return self.headers.get("access-control-request-method")

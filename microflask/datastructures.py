@@ -217,82 +217,195 @@ def header_set_property(name: str, doc: str) -> Any:
 
 
 class UserAgent(str):
-    """The ``User-Agent`` header: a ``str`` with Werkzeug's ``.string``."""
+    """The ``User-Agent`` header: a ``str`` with Werkzeug's ``.string`` and ``to_header()``. As
+    Werkzeug's (since 2.1) it does not guess the browser: ``platform``, ``browser``, ``version``
+    and ``language`` are None."""
 
     __slots__ = ()
+
+    platform: str | None = None
+    browser: str | None = None
+    version: str | None = None
+    language: str | None = None
 
     @property
     def string(self) -> str:
         return str(self)
 
+    def to_header(self) -> str:
+        """The header value."""
+        return str(self)
+
+
+def _accept_items(header: str) -> Iterator[tuple[str, float]]:
+    """The ``(value, quality)`` items of an ``Accept*`` header (RFC 9110 12.5.1); an item whose
+    ``q`` is not a number from 0 to 1 is skipped. Parameters other than ``q`` are dropped; values
+    keep their case (matching ignores it)."""
+    for part in header.split(","):
+        value, _, params = part.partition(";")
+        value = value.strip(" \t")
+        if not value:
+            continue
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, number = param.partition("=")
+            if name.strip(" \t").lower() == "q":
+                number = number.strip(" \t")
+                if len(number) > 5 or not number.replace(".", "", 1).isdigit():
+                    quality = -1.0
+                else:
+                    quality = float(number)
+                break
+        if 0.0 <= quality <= 1.0:
+            yield value, quality
+
 
 class Accept:
-    """A parsed ``Accept`` header: ``mime in accept``, ``quality(mime)``, ``best_match(options)``."""
+    """A parsed ``Accept`` header (or ``Accept-Encoding``...), as Werkzeug's: a read-only list of
+    ``(value, quality)`` pairs, most specific and then best first.
 
-    __slots__ = ("_values",)
+    ``value in accept`` (wanted at all: quality above 0), ``accept.quality(value)`` or
+    ``accept[value]``, ``accept.best_match(options, default)``, ``accept.best``,
+    ``accept.values()``, ``accept[0]``, ``len``, iteration and ``to_header()``. Media ranges
+    match as media types (``text/*`` and ``*/*``); ``*`` matches any value. ``provided`` is False
+    when the header was absent. Built from a header string or from ``(value, quality)`` pairs.
+    """
 
-    def __init__(self, header: str | None) -> None:
-        values: list[tuple[str, float]] = []
-        for part in (header or "").split(","):
-            media, _, params = part.strip().partition(";")
-            media = media.strip().lower()
-            if not media:
-                continue
-            quality = 1.0
-            for param in params.split(";"):
-                name, _, value = param.strip().partition("=")
-                if name.strip() == "q":
-                    try:
-                        quality = max(0.0, min(1.0, float(value)))
-                    except ValueError:
-                        quality = 0.0
-            values.append((media, quality))
-        self._values = values
+    __slots__ = ("_values", "provided")
 
-    def quality(self, mimetype: str) -> float:
-        """How much the client wants ``mimetype`` (0 when not at all)."""
-        mimetype = mimetype.lower()
-        kind = mimetype.split("/", 1)[0]
-        best = -1
-        found = 0.0
-        for media, quality in self._values:
-            if media == mimetype:
-                specificity = 2
-            elif media == f"{kind}/*":
-                specificity = 1
-            elif media == "*/*":
-                specificity = 0
-            else:
-                continue
-            if specificity > best:
-                best, found = specificity, quality
-        return found
+    def __init__(self, header: str | Iterable[tuple[str, float]] | None = None) -> None:
+        if header is None or isinstance(header, str):
+            self.provided = bool(header)
+            pairs = list(_accept_items(header)) if header else []
+        else:
+            self.provided = True
+            pairs = [(str(value), float(quality)) for value, quality in header]
+        pairs.sort(key=lambda pair: (self._specificity(pair[0]), pair[1]), reverse=True)
+        self._values = pairs
+
+    @staticmethod
+    def _specificity(item: str) -> tuple[bool, ...]:
+        """How specific a client's item is: ``text/html`` > ``text/*`` > ``*/*``; a value > ``*``."""
+        if "/" in item:
+            kind, _, sub = item.partition("/")
+            return (kind != "*", sub != "*")
+        return (item != "*",)
+
+    def _matches(self, value: str, item: str) -> bool:
+        """Whether the client's ``item`` covers the server's ``value`` (media ranges included)."""
+        value, item = value.lower(), item.lower()
+        if item in ("*", "*/*") or item == value or value == "*/*":
+            return True
+        kind, slash, sub = value.partition("/")
+        item_kind, item_slash, item_sub = item.partition("/")
+        return bool(slash and item_slash and kind == item_kind and "*" in (sub, item_sub))
+
+    def _best_item(self, value: str) -> tuple[str, float] | None:
+        for item in self._values:
+            if self._matches(value, item[0]):
+                return item  # the list is sorted: the most specific match comes first
+        return None
+
+    def quality(self, key: str) -> float:
+        """How much the client wants ``key`` (0 when not at all): the quality of the most
+        specific item matching it."""
+        item = self._best_item(key)
+        return item[1] if item is not None else 0
 
     def best_match(self, matches: Iterable[str], default: str | None = None) -> str | None:
-        """The option the client wants most; the first of equals wins."""
-        result, best = default, 0.0
+        """The option the client wants most; of equal quality, the one matched by the more
+        specific item, then the first. ``default`` when none is wanted."""
+        result, best_quality = default, 0.0
+        best_specificity: tuple[bool, ...] = (False,)
         for option in matches:
-            quality = self.quality(option)
-            if quality > best:
-                result, best = option, quality
+            item = self._best_item(option)
+            if item is None or item[1] <= 0 or item[1] < best_quality:
+                continue
+            specificity = self._specificity(item[0])
+            if item[1] > best_quality or specificity > best_specificity:
+                result, best_quality, best_specificity = option, item[1], specificity
         return result
 
-    def __contains__(self, mimetype: object) -> bool:
-        return isinstance(mimetype, str) and self.quality(mimetype) > 0
+    @property
+    def best(self) -> str | None:
+        """The client's first item (most specific, then best quality), or None."""
+        return self._values[0][0] if self._values else None
+
+    def values(self) -> Iterator[str]:
+        """The values, without their qualities, in order."""
+        return (value for value, _ in self._values)
+
+    def index(self, key: str | tuple[str, float]) -> int:
+        """The position of the item matching ``key`` (a value or a pair); ``ValueError`` if none."""
+        if isinstance(key, str):
+            for position, (item, _) in enumerate(self._values):
+                if self._matches(key, item):
+                    return position
+            raise ValueError(key)
+        return self._values.index(key)
+
+    def find(self, key: str | tuple[str, float]) -> int:
+        """As :meth:`index`, but -1 when nothing matches."""
+        try:
+            return self.index(key)
+        except ValueError:
+            return -1
+
+    @overload
+    def __getitem__(self, key: str) -> float: ...
+    @overload
+    def __getitem__(self, key: int) -> tuple[str, float]: ...
+    @overload
+    def __getitem__(self, key: slice) -> list[tuple[str, float]]: ...
+
+    def __getitem__(self, key: str | int | slice) -> Any:
+        """``accept["text/html"]`` is its quality; ``accept[0]`` the first pair."""
+        if isinstance(key, str):
+            return self.quality(key)
+        return self._values[key]
+
+    def __iter__(self) -> Iterator[tuple[str, float]]:
+        return iter(self._values)
+
+    def __len__(self) -> int:
+        return len(self._values)
+
+    def __contains__(self, value: object) -> bool:
+        return isinstance(value, str) and self.quality(value) > 0
 
     def __bool__(self) -> bool:
         return bool(self._values)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Accept):
+            return self._values == other._values
+        if isinstance(other, list):
+            return self._values == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def to_header(self) -> str:
+        """The header value: ``text/html,application/json;q=0.5``."""
+        return ",".join(value if quality == 1 else f"{value};q={quality:g}" for value, quality in self._values)
+
+    def __str__(self) -> str:
+        return self.to_header()
 
     @property
     def accept_json(self) -> bool:
         return "application/json" in self
 
     @property
+    def accept_xhtml(self) -> bool:
+        return "application/xhtml+xml" in self or "application/xml" in self
+
+    @property
     def accept_html(self) -> bool:
-        return "text/html" in self
+        return "text/html" in self or self.accept_xhtml
 
     def __repr__(self) -> str:
-        return f"Accept({self._values!r})"
+        return f"{type(self).__name__}({self._values!r})"
 
 
 def _flag(name: str) -> property:

@@ -193,29 +193,6 @@ def test_exceptions_join_werkzeugs_classes_only_once_the_app_serves() -> None:
     assert result.returncode == 0, result.stderr
 
 
-def test_werkzeugs_request_header_helpers_are_not_provided() -> None:
-    # The table: `request.authorization`, `request.accept_languages`, ... "read `request.headers`"
-    app = MicroFlask(__name__)
-    names = [
-        "authorization",
-        "accept_languages",
-        "accept_charsets",
-        "accept_encodings",
-        "access_route",
-        "cache_control",
-        "if_modified_since",
-        "if_none_match",
-        "range",
-        "date",
-    ]
-
-    @app.route("/")
-    def view() -> Any:
-        return [name for name in names if hasattr(request, name)]
-
-    assert app.test_client().get("/").json == []
-
-
 def test_werkzeugs_response_header_helpers_are_provided() -> None:
     # "the response's are: `cache_control`, `expires`, `set_etag`, `make_conditional`..."
     response = microflask.Response("x")

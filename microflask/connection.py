@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, quote
 from starlette.datastructures import URL
 
 from .datastructures import Accept, HeaderSet, MultiDict, UserAgent
+from .headervalues import parse_http_date
 from .httputil import route_path
 from .requestheaders import (
     Authorization,
@@ -22,7 +23,6 @@ from .requestheaders import (
     LanguageAccept,
     Range,
     RequestCacheControl,
-    parse_date,
     parse_etags,
     parse_if_range,
     parse_range,
@@ -212,17 +212,17 @@ class ConnectionAttributes:
     @property
     def if_modified_since(self) -> datetime | None:
         """``If-Modified-Since`` as an aware UTC ``datetime``; None when absent or invalid."""
-        return parse_date(self.headers.get("if-modified-since"))
+        return parse_http_date(self.headers.get("if-modified-since"))
 
     @property
     def if_unmodified_since(self) -> datetime | None:
         """``If-Unmodified-Since`` as an aware UTC ``datetime``; None when absent or invalid."""
-        return parse_date(self.headers.get("if-unmodified-since"))
+        return parse_http_date(self.headers.get("if-unmodified-since"))
 
     @property
     def date(self) -> datetime | None:
         """The ``Date`` header as an aware UTC ``datetime``; None when absent or invalid."""
-        return parse_date(self.headers.get("date"))
+        return parse_http_date(self.headers.get("date"))
 
     @cached_property
     def if_range(self) -> IfRange:

@@ -13,12 +13,12 @@ from __future__ import annotations
 import base64
 import codecs
 import hashlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import UTC, datetime
-from email.utils import format_datetime, parsedate_to_datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime
 from typing import Any, NoReturn
 
 from .datastructures import Accept
+from .headervalues import ContentRange, http_date, parse_http_date, quote_header_value
 
 __all__ = [
     "Authorization",
@@ -29,7 +29,6 @@ __all__ = [
     "LanguageAccept",
     "Range",
     "RequestCacheControl",
-    "parse_date",
     "parse_etags",
     "parse_if_range",
     "parse_range",
@@ -81,13 +80,6 @@ def unquote(value: str) -> str:
     return "".join(out)
 
 
-def quote(value: str) -> str:
-    """``value`` as a token if it is one, else as a quoted-string."""
-    if value and all(char in _TOKEN_CHARS for char in value):
-        return value
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def _params(value: str, lower: bool) -> Iterator[tuple[str, str | None]]:
     """``name=value`` items of a comma-separated header (values unquoted; None without ``=``)."""
     for item in split_list(value):
@@ -99,7 +91,7 @@ def _params(value: str, lower: bool) -> Iterator[tuple[str, str | None]]:
 
 def _dump_params(params: Mapping[str, str | None]) -> str:
     """``name=value`` items joined by commas, values quoted where needed (bare names for None)."""
-    return ", ".join(name if value is None else f"{name}={quote(value)}" for name, value in params.items())
+    return ", ".join(name if value is None else f"{name}={quote_header_value(value)}" for name, value in params.items())
 
 
 def _digits(value: str | None) -> int | None:
@@ -110,30 +102,6 @@ def _digits(value: str | None) -> int | None:
     if not value or len(value) > 18 or not (value.isascii() and value.isdigit()):
         return None
     return int(value)
-
-
-def parse_date(value: str | None) -> datetime | None:
-    """An HTTP date (RFC 9110 5.6.7, and the obsolete formats) as an aware UTC ``datetime``;
-    None when absent or not a date."""
-    if not value:
-        return None
-    try:
-        parsed = parsedate_to_datetime(value.strip(" \t"))
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if parsed.tzinfo is None:
-        return parsed.replace(tzinfo=UTC)
-    try:
-        return parsed.astimezone(UTC)
-    except (ValueError, OverflowError):
-        return None
-
-
-def http_date(value: datetime) -> str:
-    """``value`` as an HTTP date (``Sun, 06 Nov 1994 08:49:37 GMT``); a naive one is taken as UTC."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return format_datetime(value.astimezone(UTC), usegmt=True)
 
 
 # -- Accept-Language, Accept-Charset ----------------------------------------------------------------
@@ -271,7 +239,7 @@ class Authorization:
         if self.token is not None:
             return f"{self.type.title()} {self.token}"
         params = ", ".join(
-            name if value is None else f"{name}={quote(value)}" for name, value in self.parameters.items()
+            name if value is None else f"{name}={quote_header_value(value)}" for name, value in self.parameters.items()
         )
         return f"{self.type.title()} {params}"
 
@@ -464,53 +432,10 @@ def parse_if_range(value: str | None) -> IfRange:
     """``If-Range`` as :class:`IfRange` (both None when absent)."""
     if not value:
         return IfRange()
-    date = parse_date(value)
+    date = parse_http_date(value)
     if date is not None:
         return IfRange(date=date)
     return IfRange(unquote_etag(value)[0])
-
-
-class ContentRange:
-    """A ``Content-Range`` value: ``units``, ``start``, ``stop`` (exclusive) and ``length``
-    (None when unknown). ``set()``/``unset()`` change it and call ``on_update(self)``."""
-
-    def __init__(
-        self,
-        units: str | None,
-        start: int | None,
-        stop: int | None,
-        length: int | None = None,
-        on_update: Callable[[ContentRange], None] | None = None,
-    ) -> None:
-        self.units, self.start, self.stop, self.length = units, start, stop, length
-        self.on_update = on_update
-
-    def set(self, start: int | None, stop: int | None, length: int | None = None, units: str | None = "bytes") -> None:
-        self.units, self.start, self.stop, self.length = units, start, stop, length
-        if self.on_update is not None:
-            self.on_update(self)
-
-    def unset(self) -> None:
-        """Remove the range (the header goes away)."""
-        self.set(None, None, units=None)
-
-    def to_header(self) -> str:
-        """``bytes 0-499/1234``; ``bytes */1234`` without a range; ``""`` when unset."""
-        if self.units is None:
-            return ""
-        length = "*" if self.length is None else str(self.length)
-        if self.start is None or self.stop is None:
-            return f"{self.units} */{length}"
-        return f"{self.units} {self.start}-{self.stop - 1}/{length}"
-
-    def __bool__(self) -> bool:
-        return self.units is not None
-
-    def __str__(self) -> str:
-        return self.to_header()
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self.to_header()!r}>"
 
 
 class Range:

@@ -29,6 +29,7 @@ from .headervalues import (
     quote_header_value,
 )
 from .httputil import not_modified, parse_options_header
+from .requestheaders import parse_etags, parse_range, unquote_etag
 
 __all__ = ["ResponseHeaders"]
 
@@ -344,32 +345,13 @@ def _content_type(mimetype: str, params: Mapping[str, Any]) -> str:
 
 
 def _unquote_etag(value: str | None) -> tuple[str, bool] | tuple[None, None]:
-    if not value or not value.strip():
-        return None, None
-    value = value.strip()
-    weak = value[:2] in ("W/", "w/")
-    if weak:
-        value = value[2:]
-    if len(value) >= 2 and value[0] == value[-1] == '"':
-        value = value[1:-1]
-    return value, weak
-
-
-def _etags(header: str) -> list[tuple[str, bool]]:
-    tags: list[tuple[str, bool]] = []
-    for part in header.split(","):
-        tag, weak = _unquote_etag(part)
-        if tag is not None and weak is not None:
-            tags.append((tag, weak))
-    return tags
+    return unquote_etag(value) if value and value.strip() else (None, None)
 
 
 def _strong_match(header: str, etag: str | None) -> bool:
     """Whether ``etag`` (the response's ``ETag`` header) strongly matches one in ``header``."""
     tag, weak = _unquote_etag(etag)
-    if tag is None or weak:
-        return False
-    return any(not other_weak and other == tag for other, other_weak in _etags(header))
+    return tag is not None and not weak and parse_etags(header).is_strong(tag)
 
 
 def _precondition_failed(request: Any, response: Any) -> bool:
@@ -395,27 +377,13 @@ def _if_range_holds(request: Any, response: Any) -> bool:
 
 
 def _byte_range(header: str, length: int) -> tuple[int, int] | None:
-    """One ``bytes=`` range as ``(start, stop)`` clipped to ``length``; ``(0, 0)`` when it is
-    unsatisfiable; None when it is malformed, in other units, or several ranges."""
-    units, _, spec = header.strip().partition("=")
-    if units.strip().lower() != "bytes" or "," in spec:
+    """One byte range of ``Range`` as ``(start, stop)`` clipped to ``length``; ``(0, 0)`` when it
+    is unsatisfiable; None when it is malformed, in other units, or several ranges (then the
+    whole body is the answer)."""
+    requested = parse_range(header)
+    if requested is None or requested.units != "bytes" or len(requested.ranges) != 1:
         return None
-    first, dash, last = spec.strip().partition("-")
-    first, last = first.strip(), last.strip()
-    if not dash or not (first.isdigit() or first == "") or not (last.isdigit() or last == ""):
-        return None
-    if first == "":  # the last N bytes
-        if last == "":
-            return None
-        suffix = int(last)
-        return (max(length - suffix, 0), length) if suffix and length else (0, 0)
-    start = int(first)
-    stop = length if last == "" else int(last) + 1
-    if last != "" and stop <= start:
-        return None
-    if start >= length:
-        return 0, 0
-    return start, min(stop, length)
+    return requested.range_for_length(length) or (0, 0)
 
 
 def _request_headers(request: Any) -> tuple[str, Any]:

@@ -13,6 +13,7 @@ from starlette.testclient import TestClient
 
 from microflask import MicroFlask, Request, request, websocket
 from microflask.datastructures import Accept
+from microflask.headervalues import parse_http_date
 from microflask.requestheaders import (
     Authorization,
     CharsetAccept,
@@ -21,7 +22,6 @@ from microflask.requestheaders import (
     LanguageAccept,
     Range,
     RequestCacheControl,
-    parse_date,
     parse_etags,
     parse_if_range,
     parse_range,
@@ -444,13 +444,13 @@ def test_star_and_empty_etags() -> None:
     ["Sun, 06 Nov 1994 08:49:37 GMT", "Sunday, 06-Nov-94 08:49:37 GMT", "Sun Nov  6 08:49:37 1994"],
 )
 def test_http_dates_in_every_format(value: str) -> None:
-    assert parse_date(value) == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
+    assert parse_http_date(value) == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
 
 
 def test_dates_are_utc_and_invalid_ones_none() -> None:
-    assert parse_date("Sun, 06 Nov 1994 10:49:37 +0200") == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
+    assert parse_http_date("Sun, 06 Nov 1994 10:49:37 +0200") == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
     for value in (None, "", "yesterday", "Sun, 06 Nov 99999 08:49:37 GMT", "Sun, 32 Nov 1994 08:49:37 GMT"):
-        assert parse_date(value) is None
+        assert parse_http_date(value) is None
 
 
 def test_if_range() -> None:

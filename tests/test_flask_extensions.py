@@ -30,6 +30,12 @@ PACKAGES = {
     "ext_mail.py": "flask_mail",
     "ext_migrate.py": "flask_migrate",
     "ext_restful.py": "flask_restful",
+    "ext_jwt.py": "flask_jwt_extended",
+    "ext_httpauth.py": "flask_httpauth",
+    "ext_babel.py": "flask_babel",
+    "ext_talisman.py": "flask_talisman",
+    "ext_compress.py": "flask_compress",
+    "ext_session.py": "flask_session",
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
 }

@@ -30,7 +30,6 @@ from . import teardown
 from .background import BackgroundTasks
 from .concurrency import Pending, ThreadLane, is_async_callable
 from .ctx import AppContext, RequestContext
-from .errorhandling import ErrorHandling
 from .exceptions import (
     HTTPException,
     InternalServerError,
@@ -44,6 +43,7 @@ from .globals import _cv_context, current_context, g
 from .httputil import content_type_header, host_is_trusted, route_path
 from .lifespan import run_lifespan
 from .plans import EndpointPlan, supports_flask_extensions
+from .requeststeps import RequestSteps
 from .routing import Rule
 from .serving import run_app
 from .sessions import open_session_before_view
@@ -90,7 +90,7 @@ def _host_header(scope: Scope) -> str:
     return ""
 
 
-class MicroFlask(ErrorHandling):
+class MicroFlask(RequestSteps):
     """The application object: ``app = MicroFlask(__name__)``, then ``uvicorn module:app``."""
 
     #: The class of :meth:`test_client` (a :class:`~microflask.testing.FlaskClient` subclass), as Flask's.

@@ -96,17 +96,18 @@ class ErrorHandling(AppBase):
         return self._answer(self._current_unhandled_answer, e, caller=sys._getframe(1))
 
     @staticmethod
-    def _answer(work: Callable[[Exception], Coroutine[Any, Any, Any]], e: Exception, caller: FrameType | None) -> Any:
-        """``work(e)`` to await for a caller that can await; otherwise its result: run to its end at
-        once on the event loop (error handlers that do not wait, as Flask's), or on the loop from a
-        worker thread."""
+    def _answer(work: Callable[..., Coroutine[Any, Any, Any]], *args: Any, caller: FrameType | None) -> Any:
+        """``work(*args)`` to await for a caller that can await; otherwise its result: run to its
+        end at once on the event loop (hooks and handlers that do not wait, as Flask's), or on the
+        loop from a worker thread."""
         if awaiting_caller(caller):
-            return work(e)
+            return work(*args)
         if on_event_loop():
             return finish_without_loop(
-                work(e), "An error handler waited while sync code on the event loop asked for its answer."
+                work(*args),
+                f"{work.__name__.strip('_')} waited while sync code on the event loop asked for its answer.",
             )
-        return call_async_from_sync(work, e)
+        return call_async_from_sync(work, *args)
 
     async def _current_user_error_answer(self, e: Exception) -> Any:
         ctx = _lookup_request_context()

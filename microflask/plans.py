@@ -127,6 +127,9 @@ def teardown_hooks(app: MicroFlask, ctx: AppContext) -> tuple[tuple[Hook, ...], 
 def plan_of(ctx: AppContext) -> EndpointPlan:
     """The plan of the context's request: its rule's, or the app's plan for requests that no
     rule matched (and for a context without a request)."""
+    app = ctx.app
+    if app._entry is None:
+        app._ensure_setup()  # type: ignore[attr-defined]  # plans exist once the app froze (as serving does)
     rule = ctx.request.url_rule if ctx.request is not None else None
     plan = rule.plan if rule is not None else None
     if plan is None:

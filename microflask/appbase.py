@@ -13,7 +13,7 @@ import inspect
 import logging
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -43,6 +43,9 @@ if TYPE_CHECKING:
     from starlette.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["AppBase", "SetupFinishedError"]
+
+#: The template extensions that autoescape (Flask's list; ``templating`` configures Jinja so).
+_AUTOESCAPED = (".html", ".htm", ".xml", ".xhtml", ".svg")
 
 Matcher = Callable[[str, "Scope"], tuple[Rule, dict[str, Any]]]
 
@@ -208,6 +211,30 @@ class AppBase(Scaffold):
     def routes(self) -> list[Any]:
         """The Starlette routes the rules compiled into."""
         return self.router.routes
+
+    def make_config(self, instance_relative: bool = False) -> Config:
+        """A fresh config of the app's ``config_class``, with its defaults, relative to the
+        instance folder or the root path (what ``app.config`` was made from)."""
+        root = self.instance_path if instance_relative else self.root_path
+        return self.config_class(root, self.default_config)
+
+    def auto_find_instance_path(self) -> str:
+        """The default instance folder: ``instance`` beside the app's package or module."""
+        return default_instance_path(self.import_name, self.root_path)
+
+    def iter_blueprints(self) -> Iterator[Blueprint]:
+        """The registered blueprints, in the order they were registered."""
+        return iter(self.blueprints.values())
+
+    @staticmethod
+    def select_jinja_autoescape(filename: str | None) -> bool:
+        """Whether a template autoescapes: strings always, files by their extension
+        (``.html``, ``.htm``, ``.xml``, ``.xhtml``, ``.svg``)."""
+        return filename is None or filename.endswith(_AUTOESCAPED)
+
+    def should_ignore_error(self, error: BaseException | None) -> bool:
+        """Flask's hook to hide an error from the teardown functions; none is hidden."""
+        return False
 
     # -- registration -----------------------------------------------------------------
     def _check_setup_finished(self, f_name: str) -> None:

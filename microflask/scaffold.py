@@ -112,6 +112,11 @@ class Scaffold:
     def _check_setup_finished(self, f_name: str) -> None:
         raise NotImplementedError
 
+    @property
+    def has_static_folder(self) -> bool:
+        """Whether a static folder is set (Flask's)."""
+        return self.static_folder is not None
+
     @functools.cached_property
     def cli(self) -> Any:
         """The command group (a Click group and a Typer app, named after this app or blueprint):

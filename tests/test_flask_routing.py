@@ -537,3 +537,18 @@ def test_setup_after_serving_is_an_assertion_error_and_a_runtime_error() -> None
 def test_flask_alias_accepts_the_routing_arguments() -> None:
     app = microflask.Flask(__name__, subdomain_matching=True, host_matching=False, static_folder=None)
     assert app.subdomain_matching and not app.url_map.host_matching
+
+
+def test_a_rules_default_wins_over_the_matched_value_as_in_werkzeug() -> None:
+    app = MicroFlask(__name__, host_matching=True, static_host="example.test")
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/", defaults={"name": "default"}, host="<name>")
+    @app.route("/", host="<name>.example.test")
+    def index(name: str) -> str:
+        return name
+
+    client = app.test_client()
+    assert client.get(base_url="http://example.test").text == "default"
+    assert client.get(base_url="http://abc.example.test").text == "abc"  # the more specific host rule
+    assert client.get(base_url="http://xyz.other.test").text == "default"

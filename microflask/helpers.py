@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import io
 import mimetypes
 import os
@@ -157,6 +158,25 @@ def get_flashed_messages(with_categories: bool = False, category_filter: tuple[s
     if not with_categories:
         return [message for _, message in flashes]
     return flashes
+
+
+async def context_processor_values(app: Any, context: dict[str, Any]) -> dict[str, Any]:
+    """The context processors' values (app first, then the blueprint's), under the explicit ones."""
+    ctx = current_context()
+    scopes: list[str | None] = [None]
+    if ctx is not None and ctx.request is not None:
+        scopes += list(reversed(ctx.request.blueprints))
+    processors = [f for scope in scopes for f in app.template_context_processors.get(scope, ())]
+    if not processors:
+        return context
+    merged: dict[str, Any] = {}
+    for func in processors:
+        values = func()
+        if inspect.isawaitable(values):
+            values = await values
+        merged.update(values)
+    merged.update(context)
+    return merged
 
 
 def get_template_attribute(template_name: str, attribute: str) -> Any:

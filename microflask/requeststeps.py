@@ -1,6 +1,7 @@
 """Flask's public steps of the request path, for code that drives them itself (tests of hooks,
 extensions): ``preprocess_request``, ``dispatch_request``, ``full_dispatch_request``,
-``finalize_request``, ``process_response``, ``do_teardown_request``, ``do_teardown_appcontext``.
+``finalize_request``, ``process_response``, ``do_teardown_request``, ``do_teardown_appcontext``,
+``update_template_context``.
 
 They act on the current request (its context must be active) and run what the request path
 would run for its endpoint. Async in async code, as Quart's (``await app.preprocess_request()``);
@@ -20,6 +21,7 @@ from . import teardown
 from .concurrency import ThreadLane, call_async_from_sync
 from .errorhandling import ErrorHandling
 from .globals import _lookup_context, _lookup_request_context
+from .helpers import context_processor_values
 from .plans import plan_of
 
 if TYPE_CHECKING:
@@ -70,12 +72,21 @@ class RequestSteps(ErrorHandling):
         error = sys.exc_info()[1] if exc is _NO_ERROR else exc
         return self._answer(self._teardown_appcontext, error, caller=sys._getframe(1))
 
+    def update_template_context(self, context: dict[str, Any]) -> Any:
+        """Add the context processors' values (the app's, then the current blueprint's) to
+        ``context``, whose own keys win, as Flask's (``await`` it in async code). The request,
+        session, ``g``, ``config`` and ``url_for`` are the templates' globals, not added here."""
+        return self._answer(self._update_context, context, caller=sys._getframe(1))
+
     def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
         """A sync function calling the coroutine function ``func`` (from a ``def`` view's worker
         thread it runs on the request's event loop)."""
         return functools.partial(call_async_from_sync, func)
 
     # -- the work, on the current context ---------------------------------------------------
+    async def _update_context(self, context: dict[str, Any]) -> None:
+        context.update(await context_processor_values(self, dict(context)))
+
     async def _preprocess(self) -> Any:
         ctx = _lookup_request_context()
         plan, request = plan_of(ctx), ctx.request

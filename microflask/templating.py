@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from .concurrency import Pending, finish_without_loop, is_async_callable, on_event_loop
 from .globals import _Proxy, current_context, g, request, session
-from .helpers import get_flashed_messages
+from .helpers import context_processor_values, get_flashed_messages
 from .signals import before_render_template, send_async, send_sync, template_rendered
 from .signals import state as _SIGNALS
 from .wrappers import StreamedResponse
@@ -255,28 +255,10 @@ def _has_async_methods(kind: type) -> bool:
     return found
 
 
-async def _context(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
-    """The context processors' values (app first, then the blueprint's), under the explicit ones."""
-    ctx = current_context()
-    scopes: list[str | None] = [None]
-    if ctx is not None and ctx.request is not None:
-        scopes += list(reversed(ctx.request.blueprints))
-    processors = [f for scope in scopes for f in app.template_context_processors.get(scope, ())]
-    if not processors:
-        return context
-    merged: dict[str, Any] = {}
-    for func in processors:
-        values = func()
-        if inspect.isawaitable(values):
-            values = await values
-        merged.update(values)
-    merged.update(context)
-    return merged
-
-
 def _context_sync(app: MicroFlask, context: dict[str, Any]) -> dict[str, Any]:
     return finish_without_loop(
-        _context(app, context), "An async context processor cannot run in a sync view: make the view async."
+        context_processor_values(app, context),
+        "An async context processor cannot run in a sync view: make the view async.",
     )
 
 
@@ -298,7 +280,7 @@ def _from_string(env: jinja2.Environment, source: str) -> jinja2.Template:
 
 
 async def _render(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> str:
-    values = await _context(app, context)
+    values = await context_processor_values(app, context)
     signalled = _SIGNALS.connected
     if not needs_async(app) and not _async_values(values):
         template = _template(app.jinja_env, name, source)
@@ -371,7 +353,7 @@ def render_template_string(source: str, **context: Any) -> Any:
 
 def _streamed(app: MicroFlask, name: Any, source: str | None, context: dict[str, Any]) -> Any:
     async def chunks() -> AsyncIterator[str]:
-        values = await _context(app, context)
+        values = await context_processor_values(app, context)
         template = _template(async_twin(app), name, source)
         signalled = _SIGNALS.connected
         if signalled:

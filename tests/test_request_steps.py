@@ -145,3 +145,28 @@ def test_flasks_other_app_helpers() -> None:
     assert app.has_static_folder is True
     assert MicroFlask(__name__, static_folder=None).has_static_folder is False
     assert app.should_ignore_error(ValueError()) is False
+
+
+def test_update_template_context_adds_the_processors_values_under_the_callers() -> None:
+    app, _ = make_app()
+
+    @app.context_processor
+    def site() -> dict[str, Any]:
+        return {"site": "shop.example", "title": "from the processor"}
+
+    @app.context_processor
+    async def counts() -> dict[str, Any]:
+        return {"items": 3}
+
+    with app.test_request_context("/shop/items"):
+        context: dict[str, Any] = {"title": "mine"}
+        assert app.update_template_context(context) is None
+        assert context == {"title": "mine", "site": "shop.example", "items": 3}
+
+    @app.get("/ctx")
+    async def ctx_view() -> dict[str, Any]:
+        context: dict[str, Any] = {}
+        await app.update_template_context(context)
+        return context
+
+    assert app.test_client().get("/ctx").json == {"site": "shop.example", "title": "from the processor", "items": 3}

@@ -65,7 +65,14 @@ _LAZY = {
 }
 
 
+#: Submodules that ``import microflask`` does not load (Typer, Jinja, the test transport), which
+#: Flask code reaches as attributes of the package (``flask.cli.AppGroup``): loaded on first use.
+_LAZY_SUBMODULES = frozenset({"cli", "templating", "testing"})
+
+
 def __getattr__(name: str) -> Any:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)  # which sets it on the package
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'microflask' has no attribute {name!r}")

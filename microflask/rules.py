@@ -237,6 +237,22 @@ class Rule:
         self._segments = segments[1:]  # the rule starts with "/", so segment 0 is ""
 
     @property
+    def _trace(self) -> list[tuple[bool, str]]:
+        """Werkzeug's private outline of a rule, which extensions read (flask-smorest lists the
+        path parameters from it): ``(is_variable, text or name)`` for the domain's parts, then
+        ``(False, "|")``, then the path's."""
+        return [
+            *((conv is not None, text) for text, conv in self._domain_parts),
+            (False, "|"),
+            *((conv is not None, text) for text, conv in self._parts),
+        ]
+
+    @property
+    def _converters(self) -> dict[str, BaseConverter]:
+        """Werkzeug's private map of the rule's variables to their converters (see ``_trace``)."""
+        return {text: conv for text, conv in (*self._domain_parts, *self._parts) if conv is not None}
+
+    @property
     def is_static(self) -> bool:
         """Whether the path has no variables (the domain may have some)."""
         return not self._tail and all(isinstance(s, str) for s in self._segments)

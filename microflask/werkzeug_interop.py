@@ -12,9 +12,9 @@ microflask does not depend on Werkzeug and never imports it: this module only lo
 - Once Werkzeug is imported, our classes also become subclasses of its equivalents
   (:func:`adopt_werkzeug_hierarchy`), so code written for Flask that checks
   ``isinstance(e, werkzeug.exceptions.HTTPException)`` or catches ``werkzeug.exceptions.NotFound``
-  sees our errors as Flask's, and ``response.headers`` and uploaded files are instances of
-  ``werkzeug.datastructures.Headers`` and ``FileStorage``. Our own methods come first in the
-  MRO: behaviour is unchanged.
+  sees our errors as Flask's, and ``response.headers``, uploaded files and URL converters are
+  instances of ``werkzeug.datastructures.Headers``, ``FileStorage`` and Werkzeug's converters.
+  Our own methods come first in the MRO: behaviour is unchanged.
 """
 
 from __future__ import annotations
@@ -24,11 +24,24 @@ from typing import Any
 
 from starlette.responses import Response as StarletteResponse
 
+from . import converters
 from .datastructures import FileStorage
 from .exceptions import BuildError, HTTPException, RequestRedirect, default_exceptions
 from .httputil import SafeHeaders
 
 __all__ = ["AdoptedHTTPException", "as_ours", "error_class_key", "error_lookup_classes", "is_foreign_http_exception"]
+
+
+_CONVERTERS = (
+    (converters.BaseConverter, "BaseConverter"),
+    (converters.UnicodeConverter, "UnicodeConverter"),
+    (converters.PathConverter, "PathConverter"),
+    (converters._NumberConverter, "NumberConverter"),
+    (converters.IntegerConverter, "IntegerConverter"),
+    (converters.FloatConverter, "FloatConverter"),
+    (converters.UUIDConverter, "UUIDConverter"),
+    (converters.AnyConverter, "AnyConverter"),
+)
 
 
 def _werkzeug_exceptions() -> Any:
@@ -75,6 +88,12 @@ def adopt_werkzeug_hierarchy() -> None:
         _adopted.add("routing")
         _add_base(BuildError, routing.BuildError)
         _add_base(RequestRedirect, routing.RequestRedirect)
+        # Our URL converters count as Werkzeug's (OpenAPI plugins map converter classes to
+        # parameter types: flask-smorest, apispec's Flask plugin). Bases first.
+        for converter, name in _CONVERTERS:
+            werkzeug_converter = getattr(routing, name, None)
+            if werkzeug_converter is not None:
+                _add_base(converter, werkzeug_converter)
 
 
 def is_foreign_http_exception(e: BaseException) -> bool:

@@ -36,6 +36,7 @@ PACKAGES = {
     "ext_talisman.py": "flask_talisman",
     "ext_compress.py": "flask_compress",
     "ext_session.py": "flask_session",
+    "ext_smorest.py": "flask_smorest",
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
 }

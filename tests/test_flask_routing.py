@@ -552,3 +552,37 @@ def test_a_rules_default_wins_over_the_matched_value_as_in_werkzeug() -> None:
     assert client.get(base_url="http://example.test").text == "default"
     assert client.get(base_url="http://abc.example.test").text == "abc"  # the more specific host rule
     assert client.get(base_url="http://xyz.other.test").text == "default"
+
+
+def test_rules_have_werkzeugs_outline_for_extensions() -> None:
+    # flask-smorest and other OpenAPI plugins read these private attributes of Werkzeug's rules.
+    app = MicroFlask(__name__, subdomain_matching=True)
+    app.config["SERVER_NAME"] = "example.test"
+
+    @app.route("/users/<int:user_id>/files/<path:name>", subdomain="<tenant>")
+    def files(tenant: str, user_id: int, name: str) -> str:
+        return name
+
+    rule = next(r for r in app.url_map.iter_rules() if r.endpoint == "files")
+    assert rule._trace == [
+        (True, "tenant"),
+        (False, "|"),
+        (False, "/users/"),
+        (True, "user_id"),
+        (False, "/files/"),
+        (True, "name"),
+    ]
+    assert {name: type(conv).__name__ for name, conv in rule._converters.items()} == {
+        "tenant": "UnicodeConverter",
+        "user_id": "IntegerConverter",
+        "name": "PathConverter",
+    }
+
+
+def test_flasks_lazy_submodules_are_attributes_of_the_package() -> None:
+    # Flask code reaches them as attributes after "import flask": flask.cli.AppGroup(...)
+    assert microflask.cli.AppGroup is not None
+    assert microflask.templating.render_template is microflask.render_template
+    assert microflask.testing.FlaskClient is not None
+    with pytest.raises(AttributeError):
+        microflask.no_such_module  # noqa: B018

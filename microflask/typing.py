@@ -8,7 +8,7 @@ an awaitable of it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Awaitable, Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar, Union
 
 if TYPE_CHECKING:
     from starlette.responses import Response as StarletteResponse
@@ -38,22 +38,35 @@ __all__ = [
     "URLValuePreprocessorCallable",
 ]
 
+# ``Union`` rather than ``|``: the aliases are real objects at run time (``ResponseReturnValue |
+# None`` in an annotation Flask code evaluates), and ``Response`` is only a forward reference.
 #: A body a view may return: text, bytes, JSON data, a response, or an iterable of chunks.
-ResponseValue: TypeAlias = (
-    "Response | StarletteResponse | str | bytes | list[Any] | Mapping[str, Any]"
-    " | Iterator[str] | Iterator[bytes] | AsyncIterable[str] | AsyncIterable[bytes]"
-)
+ResponseValue: TypeAlias = Union[
+    "Response",
+    "StarletteResponse",
+    str,
+    bytes,
+    list[Any],
+    Mapping[str, Any],
+    Iterator[str],
+    Iterator[bytes],
+    AsyncIterable[str],
+    AsyncIterable[bytes],
+]
 HeaderName: TypeAlias = str
 HeaderValue: TypeAlias = str | list[str] | tuple[str, ...]
 #: Headers as a mapping or as ``(name, value)`` pairs.
 HeadersValue: TypeAlias = Mapping[HeaderName, HeaderValue] | Sequence[tuple[HeaderName, HeaderValue]]
 StatusCode: TypeAlias = int | str
 #: What a view may return: a body, or a body with a status and/or headers.
-ResponseReturnValue: TypeAlias = (
-    "ResponseValue | tuple[ResponseValue, HeadersValue] | tuple[ResponseValue, StatusCode]"
-    " | tuple[ResponseValue, StatusCode, HeadersValue]"
-)
-ResponseClass: TypeAlias = "Response"
+ResponseReturnValue: TypeAlias = Union[  # noqa: UP007
+    ResponseValue,
+    tuple[ResponseValue, HeadersValue],
+    tuple[ResponseValue, StatusCode],
+    tuple[ResponseValue, StatusCode, HeadersValue],
+]
+#: The app's response class, as Flask's (a type variable bound to :class:`~microflask.Response`).
+ResponseClass = TypeVar("ResponseClass", bound="Response")
 #: ``None`` for the app, else a blueprint's name.
 AppOrBlueprintKey: TypeAlias = str | None
 

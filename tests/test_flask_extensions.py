@@ -37,6 +37,7 @@ PACKAGES = {
     "ext_compress.py": "flask_compress",
     "ext_session.py": "flask_session",
     "ext_smorest.py": "flask_smorest",
+    "ext_admin.py": "flask_admin",
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
 }

@@ -212,3 +212,14 @@ def test_abort_without_an_app_raises_werkzeugs_class_when_werkzeug_is_imported()
         abort(401)
     with pytest.raises(LookupError):
         abort(900)
+
+
+def test_typing_aliases_are_objects_at_run_time() -> None:
+    # Flask code evaluates them in annotations (Flask-Admin: "-> ResponseReturnValue | None").
+    from typing import TypeVar, get_args
+
+    from microflask.typing import ResponseClass, ResponseReturnValue, ResponseValue
+
+    assert type(None) in get_args(ResponseReturnValue | None)
+    assert str in get_args(ResponseValue)
+    assert isinstance(ResponseClass, TypeVar)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import IO, Any
 
-__all__ = ["DEFAULT_CONFIG", "Config"]
+__all__ = ["DEFAULT_CONFIG", "Config", "ConfigAttribute"]
 
 #: Flask's default keys, where they apply to microflask.
 DEFAULT_CONFIG: dict[str, Any] = {
@@ -43,6 +43,25 @@ DEFAULT_CONFIG: dict[str, Any] = {
     "MAX_COOKIE_SIZE": 4093,
     "BACKGROUND_TASK_SHUTDOWN_TIMEOUT": 5,
 }
+
+
+class ConfigAttribute:
+    """An attribute of an app class that reads and writes a config key (Flask's): extensions
+    subclassing the app declare ``openapi_version = ConfigAttribute("OPENAPI_VERSION")``.
+    ``get_converter`` turns the stored value into the attribute's value."""
+
+    def __init__(self, name: str, get_converter: Callable[[Any], Any] | None = None) -> None:
+        self.__name__ = name
+        self.get_converter = get_converter
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.config[self.__name__]
+        return value if self.get_converter is None else self.get_converter(value)
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.config[self.__name__] = value
 
 
 class Config(dict[str, Any]):

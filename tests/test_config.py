@@ -369,3 +369,18 @@ def test_get_namespace() -> None:
         "image_store_base_url": "http://img.website.com",
     }
     assert config.get_namespace("NOPE_") == {}
+
+
+def test_config_attribute_reads_and_writes_a_config_key() -> None:
+    from microflask.config import ConfigAttribute
+
+    class App(MicroFlask):
+        api_title = ConfigAttribute("API_TITLE")
+        page_size = ConfigAttribute("PAGE_SIZE", get_converter=int)
+
+    app = App(__name__)
+    app.config.update(API_TITLE="Pets", PAGE_SIZE="20")
+    assert (app.api_title, app.page_size) == ("Pets", 20)
+    app.api_title = "Shop"
+    assert app.config["API_TITLE"] == "Shop"
+    assert isinstance(App.api_title, ConfigAttribute)

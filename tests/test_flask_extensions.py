@@ -38,6 +38,7 @@ PACKAGES = {
     "ext_session.py": "flask_session",
     "ext_smorest.py": "flask_smorest",
     "ext_admin.py": "flask_admin",
+    "ext_apiflask.py": "apiflask",
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
 }

@@ -42,7 +42,8 @@ class ThreadLane:
 
     ``async with ThreadLane() as lane: value = await lane.run(func, *args)``. The thread is
     taken from anyio's pool on the first ``run`` and given back when the block exits. Each
-    call sees the caller's context variables at the time of the call.
+    call sees the caller's context variables at the time of the call, and the variables it
+    sets stay set for the caller (as when the request's sync code shares one thread).
     """
 
     def __init__(self) -> None:
@@ -74,8 +75,10 @@ class ThreadLane:
             self._started = True
         done = anyio.Event()
         outcome: list[Any] = []
-        self._jobs.put((contextvars.copy_context(), func, args, outcome, done))
+        context = contextvars.copy_context()
+        self._jobs.put((context, func, args, outcome, done))
         await done.wait()
+        _keep_changes(context)
         ok, value = outcome[0]
         if ok:
             return value
@@ -89,6 +92,18 @@ class ThreadLane:
             except BaseException as e:  # handed to the waiting task, which re-raises it
                 outcome.append((False, e))
             anyio.from_thread.run_sync(done.set)
+
+
+def _keep_changes(context: contextvars.Context) -> None:
+    """Set here the context variables that code run in ``context`` changed: in Flask a request's
+    hooks and view share one thread, so what a ``before_request`` function sets in a
+    ``ContextVar`` the view and ``after_request`` see (Flask-DebugToolbar keeps its toolbar so)."""
+    for var, value in context.items():
+        if var.get(_UNSET) is not value:
+            var.set(value)
+
+
+_UNSET: Any = object()
 
 
 def is_async_callable(func: Callable[..., Any]) -> bool:

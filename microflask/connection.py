@@ -14,7 +14,7 @@ from starlette.datastructures import URL
 
 from .datastructures import Accept, HeaderSet, MultiDict, UserAgent
 from .headervalues import parse_http_date
-from .httputil import route_path
+from .httputil import route_path, wsgi_environ
 from .requestheaders import (
     Authorization,
     CharsetAccept,
@@ -146,6 +146,14 @@ class ConnectionAttributes:
             return []
         parts = name.split(".")
         return [".".join(parts[:i]) for i in range(len(parts), 0, -1)]
+
+    @cached_property
+    def environ(self) -> dict[str, Any]:
+        """The request as a WSGI environ, built from the ASGI scope for code written for Flask
+        (``REQUEST_METHOD``, ``PATH_INFO``, ``QUERY_STRING``, ``HTTP_*`` headers, ``REMOTE_ADDR``,
+        ``wsgi.url_scheme``...; ``asgi.scope`` is the scope itself). No ``wsgi.input``: the body
+        is read with ``await request.get_data()``. Changing it changes nothing else."""
+        return wsgi_environ(self.scope)
 
     @cached_property
     def accept_mimetypes(self) -> Accept:

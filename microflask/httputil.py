@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.cookies
+import sys
 import unicodedata
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -405,3 +406,38 @@ def converted_values(values: list[Any], type: Callable[[Any], Any] | None) -> li
         except (ValueError, TypeError):
             pass
     return converted
+
+
+def wsgi_environ(scope: Any) -> dict[str, Any]:
+    """A WSGI environ describing an ASGI HTTP or websocket scope (without ``wsgi.input``)."""
+    server = scope.get("server") or ("localhost", None)
+    client = scope.get("client") or (None, None)
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": scope.get("method", "GET"),
+        "SCRIPT_NAME": str(scope.get("root_path", "")).rstrip("/"),
+        "PATH_INFO": route_path(scope),
+        "QUERY_STRING": bytes(scope.get("query_string", b"")).decode("latin-1"),
+        "SERVER_NAME": server[0],
+        "SERVER_PORT": str(server[1] if server[1] is not None else ""),
+        "SERVER_PROTOCOL": f"HTTP/{scope.get('http_version', '1.1')}",
+        "REMOTE_ADDR": client[0],
+        "REMOTE_PORT": str(client[1]) if client[1] is not None else None,
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": {"ws": "http", "wss": "https"}.get(scope.get("scheme", "http"), scope.get("scheme", "http")),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": True,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+        "asgi.scope": scope,
+    }
+    for raw_name, raw_value in scope.get("headers", ()):
+        name = raw_name.decode("latin-1").upper().replace("-", "_")
+        value = raw_value.decode("latin-1")
+        if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[name] = value
+            continue
+        key = f"HTTP_{name}"
+        if key in environ:  # repeated header lines: joined as one (cookies with "; ")
+            value = f"{environ[key]}{'; ' if key == 'HTTP_COOKIE' else ', '}{value}"
+        environ[key] = value
+    return environ

@@ -186,6 +186,8 @@ async def send(response: StarletteResponse, scope: Scope, receive: Receive, send
     connection is left for the server to close (the body is incomplete)."""
     if scope["method"] == "HEAD":
         send = _without_body(send)
+    if type(response.status_code) is not int:  # response.status_code = "422" (Werkzeug takes it)
+        response.status_code = status_code(response.status_code)
     if type(response) is Response or type(response) is StarletteResponse:
         await response(scope, receive, send)  # an in-memory body: nothing can fail midway
         return

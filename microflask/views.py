@@ -17,9 +17,11 @@ import anyio.to_thread
 
 from .globals import request
 
-__all__ = ["MethodView", "View"]
+__all__ = ["MethodView", "View", "http_method_funcs"]
 
 HTTP_METHOD_FUNCS = frozenset(["get", "post", "head", "options", "delete", "put", "trace", "patch"])
+#: Flask's name for it (``flask.views.http_method_funcs``, which Flask-RESTX imports).
+http_method_funcs = HTTP_METHOD_FUNCS
 
 
 class View:

@@ -101,6 +101,16 @@ class Request(ConnectionAttributes, RequestBody, StarletteRequest):  # type: ign
             self._send = send
 
     @property
+    def query_params(self) -> Any:
+        """Starlette's parsed query string; settable, as any attribute of a Flask request is
+        (Flask-Pydantic stores its validated query there)."""
+        return StarletteRequest.query_params.fget(self)  # type: ignore[attr-defined]  # caches in _query_params
+
+    @query_params.setter
+    def query_params(self, value: Any) -> None:
+        self._query_params = value
+
+    @property
     def content_type(self) -> str | None:
         return self.headers.get("content-type")
 
@@ -243,6 +253,13 @@ class Response(ResponseHeaders, StarletteResponse):
         value = self.headers.get("content-length")
         return int(value) if value is not None and value.isdigit() else None
 
+    @content_length.setter
+    def content_length(self, value: int | None) -> None:
+        if value is None:
+            del self.headers["content-length"]
+        else:
+            self.headers["content-length"] = str(int(value))
+
     @property
     def is_json(self) -> bool:
         return is_json_mimetype(self.mimetype)
@@ -250,6 +267,32 @@ class Response(ResponseHeaders, StarletteResponse):
     @property
     def location(self) -> str | None:
         return self.headers.get("location")
+
+    @location.setter
+    def location(self, value: str | None) -> None:
+        if value is None:
+            del self.headers["location"]
+        else:
+            self.headers["location"] = value
+
+    @location.deleter
+    def location(self) -> None:
+        del self.headers["location"]
+
+    @property
+    def response(self) -> list[bytes]:
+        """Werkzeug's name for the body as an iterable: here the one in-memory chunk. Setting it
+        (to ``str``/``bytes`` chunks) replaces the body and its ``Content-Length``."""
+        return [bytes(self.body)]
+
+    @response.setter
+    def response(self, chunks: Iterable[str | bytes]) -> None:
+        self.set_data(b"".join(c.encode(self.charset) if isinstance(c, str) else bytes(c) for c in chunks))
+
+    @property
+    def is_sequence(self) -> bool:
+        """Werkzeug's: whether the body is in memory (True here; False for a streamed response)."""
+        return not self.is_streamed
 
     def get_data(self, as_text: bool = False) -> bytes | str:
         """The body (``str`` with ``as_text``)."""

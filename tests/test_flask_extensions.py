@@ -39,6 +39,10 @@ PACKAGES = {
     "ext_smorest.py": "flask_smorest",
     "ext_admin.py": "flask_admin",
     "ext_apiflask.py": "apiflask",
+    "ext_restx.py": "flask_restx",
+    "ext_pydantic.py": "flask_pydantic",
+    "ext_debugtoolbar.py": "flask_debugtoolbar",
+    "ext_openapi3.py": "flask_openapi3",
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
 }

@@ -106,16 +106,17 @@ def test_async_view_runs_its_sync_hooks_on_the_loop_thread() -> None:
 # -- "There is no WSGI" ---------------------------------------------------------------------------
 
 
-def test_no_wsgi_app_and_no_request_environ() -> None:
-    # "`app.wsgi_app` does not exist" and "`request.environ` does not exist"
+def test_no_wsgi_app_and_request_environ_is_built_from_the_scope() -> None:
+    # "`app.wsgi_app` does not exist" and "`request.environ` is a WSGI environ *built from* the
+    # ASGI scope ... it has no `wsgi.input`"
     app = MicroFlask(__name__)
     assert not hasattr(app, "wsgi_app")
 
     @app.route("/")
     def view() -> str:
-        return str(hasattr(request, "environ"))
+        return str(("wsgi.input" in request.environ, request.environ["asgi.scope"] is request.scope))
 
-    assert app.test_client().get("/").text == "False"
+    assert app.test_client().get("/").text == "(False, True)"
 
 
 def test_a_view_cannot_return_a_wsgi_application() -> None:

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import functools
 import sys
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import signals as _signals
 from . import teardown
 from .concurrency import ThreadLane, call_async_from_sync
 from .errorhandling import ErrorHandling
+from .fakerequest import make_test_request_context
 from .globals import _lookup_context, _lookup_request_context
 from .helpers import context_processor_values
 from .plans import plan_of
@@ -77,6 +78,12 @@ class RequestSteps(ErrorHandling):
         ``context``, whose own keys win, as Flask's (``await`` it in async code). The request,
         session, ``g``, ``config`` and ``url_for`` are the templates' globals, not added here."""
         return self._answer(self._update_context, context, caller=sys._getframe(1))
+
+    def request_context(self, environ: Mapping[str, Any]) -> RequestContext:
+        """A request context for a WSGI environ (Flask's: ``with app.request_context(
+        EnvironBuilder(app, "/x").get_environ()):``): the request it describes, matched against
+        the rules; its body is the environ's ``wsgi.input``."""
+        return make_test_request_context(self, environ)  # type: ignore[arg-type]
 
     def async_to_sync(self, func: Callable[..., Coroutine[Any, Any, Any]]) -> Callable[..., Any]:
         """A sync function calling the coroutine function ``func`` (from a ``def`` view's worker

@@ -170,3 +170,14 @@ def test_update_template_context_adds_the_processors_values_under_the_callers() 
         return context
 
     assert app.test_client().get("/ctx").json == {"site": "shop.example", "title": "from the processor", "items": 3}
+
+
+def test_request_context_takes_a_wsgi_environ() -> None:
+    from microflask.testing import EnvironBuilder
+
+    app, _ = make_app()
+    environ = EnvironBuilder(app, "/de/hello?user=eve", method="GET").get_environ()
+    with app.request_context(environ):
+        assert (request.path, request.args["user"], request.endpoint) == ("/de/hello", "eve", "hello")
+        app.preprocess_request()
+        assert app.dispatch_request() == "hello eve (de)"

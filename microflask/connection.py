@@ -153,7 +153,9 @@ class ConnectionAttributes:
         (``REQUEST_METHOD``, ``PATH_INFO``, ``QUERY_STRING``, ``HTTP_*`` headers, ``REMOTE_ADDR``,
         ``wsgi.url_scheme``...; ``asgi.scope`` is the scope itself). No ``wsgi.input``: the body
         is read with ``await request.get_data()``. Changing it changes nothing else."""
-        return wsgi_environ(self.scope)
+        environ = wsgi_environ(self.scope)
+        environ["werkzeug.request"] = self  # Werkzeug keeps the request there
+        return environ
 
     @cached_property
     def accept_mimetypes(self) -> Accept:

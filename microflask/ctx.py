@@ -107,16 +107,30 @@ class AppContext:
 
     def push(self) -> None:
         """Make this the active context of the current task or thread."""
-        self._activate()
-        _signals.send_sync(_signals.appcontext_pushed, self.app)
+        if self._activate():
+            _signals.send_sync(_signals.appcontext_pushed, self.app)
 
-    def _activate(self) -> None:
+    def _activate(self) -> bool:
+        """Make this context current; False if it already was (a re-entry: no signal, no teardown)."""
         if "_tokens" not in self.__dict__:
             self._tokens: list[Token[AppContext]] = []
-        self._tokens.append(_cv_context.set(self))
+        token = _cv_context.set(self)
+        self._tokens.append(token)
+        return token.old_value is not self
+
+    def _leave_reentered(self) -> bool:
+        """Leave a push of this context made while it was already current (``with app_ctx:`` in
+        a view): as Flask counts them, only the outermost exit tears the context down."""
+        token = self._tokens[-1]
+        if token.old_value is not self:
+            return False
+        _cv_context.reset(self._tokens.pop())
+        return True
 
     def pop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions (sync ones only: async ones need ``async with``), deactivate."""
+        if self._leave_reentered():
+            return
         try:
             self.app.do_teardown_sync(self, exc)
         finally:
@@ -125,6 +139,8 @@ class AppContext:
 
     async def apop(self, exc: BaseException | None = None) -> None:
         """Run the teardown functions, awaiting async ones, and deactivate."""
+        if self._leave_reentered():
+            return
         try:
             await self.app.do_teardown(self, exc)
         finally:
@@ -152,8 +168,8 @@ class AppContext:
         self.pop(exc)
 
     async def __aenter__(self) -> AppContext:
-        self._activate()
-        await _signals.send_async(_signals.appcontext_pushed, self.app)
+        if self._activate():
+            await _signals.send_async(_signals.appcontext_pushed, self.app)
         return self
 
     async def __aexit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:

@@ -91,6 +91,19 @@ class _Proxy:
     def __getitem__(self, key: Any) -> Any:
         return self._lookup()[key]
 
+    # ``with app_ctx:`` / ``async with app_ctx:`` (Werkzeug's proxies forward these too).
+    def __enter__(self) -> Any:
+        return self._lookup().__enter__()
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        return self._lookup().__exit__(*exc_info)
+
+    async def __aenter__(self) -> Any:
+        return await self._lookup().__aenter__()
+
+    async def __aexit__(self, *exc_info: Any) -> Any:
+        return await self._lookup().__aexit__(*exc_info)
+
     def __setitem__(self, key: Any, value: Any) -> None:
         self._lookup()[key] = value
 

@@ -134,3 +134,42 @@ def test_werkzeugs_body_attributes_on_responses() -> None:
 
 def test_http_method_funcs_is_flasks() -> None:
     assert {"get", "post", "put", "patch", "delete", "head", "options", "trace"} == set(http_method_funcs)
+
+
+@pytest.mark.parametrize("kind", ["def", "async"])
+def test_entering_the_current_context_again_tears_down_once(kind: str) -> None:
+    from microflask import appcontext_pushed
+    from microflask.globals import app_ctx
+
+    app = MicroFlask(__name__)
+    called: list[str] = []
+    pushed: list[object] = []
+
+    @app.teardown_request
+    def teardown_request(error: BaseException | None) -> None:
+        called.append("request")
+
+    @app.teardown_appcontext
+    def teardown_app(error: BaseException | None) -> None:
+        called.append("app")
+
+    if kind == "def":
+
+        @app.get("/")
+        def index() -> str:
+            with app_ctx:  # the current context, entered again: its exit is not the end
+                pass
+            return str(request.environ["werkzeug.request"] is request._get_current_object())
+
+    else:
+
+        @app.get("/")
+        async def index() -> str:
+            async with app_ctx:
+                pass
+            return str(request.environ["werkzeug.request"] is request._get_current_object())
+
+    with appcontext_pushed.connected_to(lambda sender, **kw: pushed.append(sender), app):
+        assert app.test_client().get("/").text == "True"
+    assert called == ["request", "app"]
+    assert pushed == [app]  # by the request path; entering it again sends nothing

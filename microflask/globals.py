@@ -146,7 +146,7 @@ class _Proxy:
         try:
             return repr(self._lookup())
         except RuntimeError:
-            return f"<unbound proxy {self.__name}>"
+            return "<LocalProxy unbound>"  # Werkzeug's text, which Flask code may compare
 
     def __dir__(self) -> list[str]:
         try:

@@ -329,9 +329,9 @@ def test_provide_automatic_options_and_use_x_sendfile_are_not_used() -> None:
 
 
 def test_reprs_of_g_and_unbound_proxies() -> None:
-    # "`<microflask.g of 'app'>`, `<unbound proxy g>` | cosmetic"
+    # "`<microflask.g of 'app'>` (an unbound proxy is `<LocalProxy unbound>`, as Werkzeug's) | cosmetic"
     app = MicroFlask("app")
-    assert repr(microflask.g) == "<unbound proxy g>"
+    assert repr(microflask.g) == "<LocalProxy unbound>"
     with app.app_context():
         assert repr(microflask.g) == "<microflask.g of 'app'>"
 

@@ -147,6 +147,15 @@ class AppContext:
             _cv_context.reset(self._tokens.pop())
         await _signals.send_async(_signals.appcontext_popped, self.app)
 
+    @property
+    def _session(self) -> Any:
+        """Flask's private name for the context's session object, which tests of sessions read
+        (``app_ctx._session.accessed``): opened here if no code has yet, without counting as an
+        access."""
+        if self.session is None and (self.request is not None or self.websocket is not None):
+            self.session = self.open_session_lazily()
+        return self.session
+
     def open_session_lazily(self) -> Any:
         """Open the session on first use of ``session`` (interfaces that need no I/O, like the
         cookie one; the others open it before the view)."""

@@ -173,3 +173,32 @@ def test_entering_the_current_context_again_tears_down_once(kind: str) -> None:
         assert app.test_client().get("/").text == "True"
     assert called == ["request", "app"]
     assert pushed == [app]  # by the request path; entering it again sends nothing
+
+
+def test_the_contexts_session_object_tells_access_and_change() -> None:
+    from microflask import session
+    from microflask.globals import app_ctx
+
+    app = MicroFlask(__name__)
+    app.secret_key = "k"
+
+    @app.post("/")
+    def store() -> str:
+        session["value"] = request.form["value"]
+        return "stored"
+
+    @app.get("/")
+    def read() -> str:
+        return session.get("value", "none")
+
+    @app.get("/nothing")
+    def nothing() -> str:
+        return ""
+
+    client = app.test_client()
+    seen = []
+    for method, path, kwargs in [("get", "/nothing", {}), ("post", "/", {"data": {"value": "42"}}), ("get", "/", {})]:
+        with client:
+            getattr(client, method)(path, **kwargs)
+            seen.append((app_ctx._session.accessed, app_ctx._session.modified))
+    assert seen == [(False, False), (True, True), (True, False)]

@@ -527,7 +527,10 @@ class MicroFlask(RequestSteps):
         if self.session_interface.get_cookie_name(self) not in ctx.request.cookies:
             return None
         session = ctx.session = ctx.open_session_lazily()
-        return session if session.permanent else None
+        accessed = session.accessed
+        permanent = session.permanent
+        session.accessed = accessed  # our look at it is not the app's access (no Vary: Cookie)
+        return session if permanent else None
 
     async def _teardown(self, ctx: AppContext, plan: EndpointPlan, error: BaseException | None) -> None:
         """Run the teardown functions and signals, release uploaded files. Each error is logged and

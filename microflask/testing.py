@@ -18,7 +18,7 @@ from contextlib import asynccontextmanager, contextmanager
 from contextvars import Token
 from io import BytesIO
 from types import SimpleNamespace, TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote, unquote, urlencode, urlsplit
 
 import httpx2
@@ -41,7 +41,7 @@ from .testresponse import TestResponse, as_test_response
 
 if TYPE_CHECKING:
     from starlette.testclient import WebSocketTestSession
-    from starlette.types import Receive, Scope, Send
+    from starlette.types import Message, Receive, Scope, Send
 
     from .app import MicroFlask
     from .sessions import SessionMixin
@@ -63,6 +63,8 @@ _NO_COOKIES = "Cookies are disabled. Create a client with 'use_cookies=True'."
 # transport knows nothing of REMOTE_ADDR or SCRIPT_NAME); the client's ASGI wrapper removes it.
 _ENVIRON_KEY = "x-microflask-test-environ"
 _ENVIRON_KEY_BYTES = _ENVIRON_KEY.encode()
+#: Where a request's environ (and, on its way to the app, its scope) keeps the response body as sent.
+_RAW_BODY = "microflask.raw_body"
 # httpx arguments the environ cannot carry: given to httpx as they are.
 _HTTPX_ONLY = ("cookies", "timeout", "extensions")
 _STREAMED = "content"  # a body given as an (async) iterator: httpx streams it
@@ -284,6 +286,10 @@ class _FlaskRequests:
             scope["root_path"] = root
         if "wsgi.errors" in environ:
             scope[ERRORS_STREAM_KEY] = environ["wsgi.errors"]
+        if environ is not self.environ_base:  # a request of open(): its body is kept as sent
+            chunks: list[bytes] = []
+            scope[_RAW_BODY] = chunks
+            cast(dict[str, Any], environ)[_RAW_BODY] = chunks
         return scope
 
     def _session_context(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> RequestContext:
@@ -303,10 +309,27 @@ class _CarriedError(Exception):
 
 
 async def _call_app(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    chunks: list[bytes] | None = scope.pop(_RAW_BODY, None)
+    if chunks is not None:
+        # The body as the app sent it: httpx undoes a Content-Encoding (gzip...), Flask's client does not.
+        inner = send
+
+        async def send(message: Message) -> None:
+            if message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+            await inner(message)
+
     try:
         await app(scope, receive, send)
     except (KeyboardInterrupt, SystemExit) as e:
         raise _CarriedError(e) from None
+
+
+def _raw_body(request: httpx2.Request) -> bytes | None:
+    """The response body the app sent for ``request`` (built by ``open()``), before httpx decoded it."""
+    environ = getattr(request, "test_environ", None)
+    chunks = environ.get(_RAW_BODY) if environ is not None else None
+    return b"".join(chunks) if chunks is not None else None
 
 
 def _verb(method: str) -> Any:
@@ -357,7 +380,7 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
         await _call_app(self.application, scope, receive, send)
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return as_test_response(super().send(request, **kwargs))
+        return as_test_response(super().send(request, **kwargs), _raw_body(request))
 
     def open(
         self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any
@@ -502,7 +525,7 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
         _session_cookie_jar_update(self, response)
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return as_test_response(await super().send(request, **kwargs))
+        return as_test_response(await super().send(request, **kwargs), _raw_body(request))
 
     get: Callable[..., Awaitable[TestResponse]] = _verb("GET")  # type: ignore[assignment]
     post: Callable[..., Awaitable[TestResponse]] = _verb("POST")  # type: ignore[assignment]

@@ -74,8 +74,9 @@ class TestResponse(httpx2.Response):
 
     @property
     def data(self) -> bytes:
-        """The body as bytes (httpx's ``content``)."""
-        return self.content
+        """The body as bytes, as the app sent it: still gzip-compressed, say, as with Flask's
+        client (httpx's ``content`` and ``text`` are decoded)."""
+        return self.extensions.get("microflask.raw_body", self.content)  # type: ignore[no-any-return]
 
     @property
     def status(self) -> str:
@@ -107,7 +108,10 @@ class TestResponse(httpx2.Response):
     vary = header_set_property("Vary", "The ``Vary`` header's names (case-insensitive): ``'cookie' in rv.vary``.")
 
     def get_data(self, as_text: bool = False) -> bytes | str:
-        """The body (``str`` with ``as_text``), as Flask's test response."""
+        """The body (``str`` with ``as_text``), as Flask's test response: see :attr:`data`."""
+        if "microflask.raw_body" in self.extensions:
+            data = self.data
+            return data.decode(self.encoding or "utf-8", "replace") if as_text else data
         return self.text if as_text else self.content
 
     @property
@@ -141,8 +145,12 @@ class TestResponse(httpx2.Response):
         self.close()
 
 
-def as_test_response(response: httpx2.Response) -> TestResponse:
-    """Give an httpx response (and its redirect history, and their requests) Flask's names."""
+def as_test_response(response: httpx2.Response, raw_body: bytes | None = None) -> TestResponse:
+    """Give an httpx response (and its redirect history, and their requests) Flask's names.
+    ``raw_body``: the body as the app sent it, which ``data`` gives when httpx decoded a
+    ``Content-Encoding`` (Flask's client returns the encoded bytes)."""
+    if raw_body is not None and response.headers.get("content-encoding", "identity") != "identity":
+        response.extensions["microflask.raw_body"] = raw_body
     for item in (*response.history, response):
         item.__class__ = TestResponse
         item.headers.__class__ = TestHeaders

@@ -208,3 +208,36 @@ def test_the_contexts_session_object_tells_access_and_change() -> None:
             getattr(client, method)(path, **kwargs)
             seen.append((app_ctx._session.accessed, app_ctx._session.modified))
     assert seen == [(False, False), (True, True), (True, False), (False, False)]
+
+
+def gzipped_app() -> MicroFlask:
+    from starlette.middleware.gzip import GZipMiddleware
+
+    app = MicroFlask(__name__)
+    app.add_middleware(GZipMiddleware, minimum_size=10)
+
+    @app.get("/")
+    async def index() -> str:
+        return "compress me " * 50
+
+    return app
+
+
+def test_the_test_clients_data_is_the_body_as_sent_as_flasks() -> None:
+    import gzip
+
+    answer = gzipped_app().test_client().get("/", headers={"Accept-Encoding": "gzip"})
+    assert answer.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(answer.data).decode() == "compress me " * 50  # as Flask's client: compressed
+    assert answer.get_data() == answer.data and answer.text == "compress me " * 50  # httpx's text: decoded
+    plain = gzipped_app().test_client().get("/", headers={"Accept-Encoding": "identity"})
+    assert plain.data == ("compress me " * 50).encode()
+
+
+@pytest.mark.anyio
+async def test_the_async_test_clients_data_is_the_body_as_sent_too() -> None:
+    import gzip
+
+    async with gzipped_app().async_test_client() as client:
+        answer = await client.get("/", headers={"Accept-Encoding": "gzip"})
+    assert gzip.decompress(answer.data).decode() == "compress me " * 50

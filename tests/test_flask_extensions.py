@@ -44,6 +44,7 @@ PACKAGES = {
     "ext_debugtoolbar.py": "flask_debugtoolbar",
     "ext_openapi3.py": "flask_openapi3",
     "ext_principal.py": "flask_principal",
+    "ext_marshmallow.py": "flask_marshmallow",
     "ext_seasurf.py": "flask_seasurf",
     "ext_templates_misc.py": "flask_bootstrap",  # and flask_moment, flask_htmx (the dev extra has all three)
     "ext_sqlalchemy.py": "flask_sqlalchemy",

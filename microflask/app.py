@@ -434,13 +434,8 @@ class MicroFlask(RequestSteps):
                     await open_session_before_view(self, ctx)
                 if plan.reads_body_first and request.body_to_read_first():  # Flask extensions' mode only
                     await request.load_body()
-                for func, is_async in plan.preprocessors:
-                    await self._call(ctx, func, is_async, request.endpoint, request.view_args)
-                for func, is_async in plan.before:
-                    rv = await self._call(ctx, func, is_async)
-                    if rv is not None:
-                        source = func
-                        break
+                if plan.preprocessors or plan.before:
+                    rv, source = await self._before_view(ctx, plan, request.endpoint, request.view_args)
                 if rv is None:
                     if request.routing_exception is not None:
                         self.raise_routing_exception(request)
@@ -526,7 +521,7 @@ class MicroFlask(RequestSteps):
         assert ctx.request is not None
         if self.session_interface.get_cookie_name(self) not in ctx.request.cookies:
             return None
-        session = ctx.session = ctx.open_session_lazily()
+        session = ctx._session  # opened now: nothing in the request did
         accessed = session.accessed
         permanent = session.permanent
         session.accessed = accessed  # our look at it is not the app's access (no Vary: Cookie)

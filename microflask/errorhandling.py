@@ -114,14 +114,10 @@ class ErrorHandling(AppBase):
         return await self._handle_user_exception(ctx, plan_of(ctx), e)  # type: ignore[arg-type]
 
     async def _current_http_error_answer(self, e: Exception) -> Any:
-        if not isinstance(e, HTTPException) or e.code is None or isinstance(e, RequestRedirect):
+        if not isinstance(e, HTTPException):
             return e
         ctx = _lookup_request_context()
-        handler = self._find_error_handler(e, plan_of(ctx).scopes)
-        if handler is None:
-            return e
-        ctx.error_handler, ctx.handled_error = handler, e
-        return await self._call(ctx, handler, is_async_callable(handler), e)
+        return await self._http_error_answer(ctx, plan_of(ctx), e, e)  # type: ignore[arg-type]
 
     async def _current_unhandled_answer(self, e: Exception) -> Any:
         ctx = _lookup_request_context()
@@ -170,17 +166,36 @@ class ErrorHandling(AppBase):
             replaced = self._replaced("handle_http_exception")
             if replaced is not None:
                 return await self._call(ctx, replaced, is_async_callable(replaced), http)
-            if http.code is None or isinstance(http, RequestRedirect):
-                return http
-            handler = self._find_error_handler(e, plan.scopes)
-            if handler is None:
-                return http
-        else:
-            handler = self._find_error_handler(e, plan.scopes)
-            if handler is None:
-                raise e
+            return await self._http_error_answer(ctx, plan, http, e)
+        handler = self._find_error_handler(e, plan.scopes)
+        if handler is None:
+            raise e
         ctx.error_handler, ctx.handled_error = handler, e  # to name it if its answer is invalid
         return await self._call(ctx, handler, is_async_callable(handler), e)
+
+    async def _http_error_answer(
+        self, ctx: RequestContext, plan: EndpointPlan, http: HTTPException, e: Exception
+    ) -> Any:
+        """An HTTP error's answer: the handler's for ``e`` (the error as raised, maybe Werkzeug's),
+        else ``http`` itself; a redirect and an error without a code are always ``http``."""
+        if http.code is None or isinstance(http, RequestRedirect):
+            return http
+        handler = self._find_error_handler(e, plan.scopes)
+        if handler is None:
+            return http
+        ctx.error_handler, ctx.handled_error = handler, e  # to name it if its answer is invalid
+        return await self._call(ctx, handler, is_async_callable(handler), e)
+
+    async def _before_view(self, ctx: Any, plan: EndpointPlan, endpoint: str | None, view_args: Any) -> tuple[Any, Any]:
+        """The URL value preprocessors, then the ``before_request`` (or ``before_websocket``)
+        functions until one answers: ``(its answer, that function)``, or ``(None, None)``."""
+        for func, is_async in plan.preprocessors:
+            await self._call(ctx, func, is_async, endpoint, view_args)
+        for func, is_async in plan.before:
+            rv = await self._call(ctx, func, is_async)
+            if rv is not None:
+                return rv, func
+        return None, None
 
     @staticmethod
     async def _call(ctx: AppContext, func: Callable[..., Any], is_async: bool, *args: Any) -> Any:

@@ -96,15 +96,10 @@ class RequestSteps(ErrorHandling):
 
     async def _preprocess(self) -> Any:
         ctx = _lookup_request_context()
-        plan, request = plan_of(ctx), ctx.request
+        request = ctx.request
         assert request is not None
-        for func, is_async in plan.preprocessors:
-            await self._call(ctx, func, is_async, request.endpoint, request.view_args)
-        for func, is_async in plan.before:
-            rv = await self._call(ctx, func, is_async)
-            if rv is not None:
-                return rv
-        return None
+        rv, _ = await self._before_view(ctx, plan_of(ctx), request.endpoint, request.view_args)
+        return rv
 
     async def _dispatch_view(self) -> Any:
         ctx = _lookup_request_context()

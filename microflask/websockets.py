@@ -189,12 +189,7 @@ async def dispatch_websocket(
         try:
             if not app.session_interface.opens_lazily:
                 await open_session_before_view(app, ctx)
-            for func, is_async in plan.preprocessors:
-                await app._call(ctx, func, is_async, rule.endpoint, values)
-            for func, is_async in plan.before:
-                rv = await app._call(ctx, func, is_async)
-                if rv is not None:
-                    break
+            rv, _ = await app._before_view(ctx, plan, rule.endpoint, values)
             if rv is None:
                 assert plan.view is not None
                 rv = await plan.view(**values)

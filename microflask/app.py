@@ -350,12 +350,16 @@ class MicroFlask(RequestSteps):
             ):
                 await self._handle(ctx, plan, scope, receive, send, rv=rv)
                 return
-            if kind is str:
-                body = rv.encode()
-                ctype = headers[0]
-            else:
-                body = self.json.encode_body(rv)
-                ctype = headers[1]
+            try:
+                if kind is str:
+                    body = rv.encode()
+                    ctype = headers[0]
+                else:
+                    body = self.json.encode_body(rv)
+                    ctype = headers[1]
+            except Exception:  # not JSON-serialisable, a lone surrogate: the general path's error answer
+                await self._handle(ctx, plan, scope, receive, send, rv=rv)
+                return
         finally:
             _cv_context.reset(token)
             if self._context_sink is not None:

@@ -7,6 +7,7 @@ import os
 import shutil
 import sys
 from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableSet
+from datetime import timedelta
 from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
@@ -408,28 +409,36 @@ class Accept:
         return f"{type(self).__name__}({self._values!r})"
 
 
-def _flag(name: str) -> property:
+def directive_flag(name: str) -> property:
+    """A :class:`CacheControl` attribute for a bare directive: True when present; setting False removes it."""
+
     def get(self: CacheControl) -> bool:
         return name in self
 
     def set(self: CacheControl, value: bool) -> None:
-        self._set(name, None if value else _ABSENT)
+        self._set(name, None if value else DIRECTIVE_ABSENT)
 
     return property(get, set, doc=f"Whether ``{name}`` is set.")
 
 
-def _seconds(name: str) -> property:
+def directive_seconds(name: str) -> property:
+    """A :class:`CacheControl` attribute for a directive in seconds (an int or a timedelta when
+    set; None removes it)."""
+
     def get(self: CacheControl) -> int | None:
         value = self.get(name)
         return int(value) if value is not None and value.isdigit() else None
 
-    def set(self: CacheControl, value: int | None) -> None:
-        self._set(name, _ABSENT if value is None else str(int(value)))
+    def set(self: CacheControl, value: int | timedelta | None) -> None:
+        if isinstance(value, timedelta):
+            value = int(value.total_seconds())
+        self._set(name, DIRECTIVE_ABSENT if value is None else str(int(value)))
 
     return property(get, set, doc=f"``{name}`` in seconds (None when absent).")
 
 
-_ABSENT = "\0absent"
+#: What ``CacheControl._set`` reads as "remove the directive".
+DIRECTIVE_ABSENT = "\0absent"
 
 
 class CacheControl(dict[str, str | None]):
@@ -446,7 +455,7 @@ class CacheControl(dict[str, str | None]):
         self.on_update = on_update
 
     def _set(self, name: str, value: str | None) -> None:
-        if value == _ABSENT:
+        if value == DIRECTIVE_ABSENT:
             self.pop(name, None)
         else:
             self[name] = value
@@ -457,16 +466,16 @@ class CacheControl(dict[str, str | None]):
         """The header value: ``public, max-age=60``."""
         return ", ".join(name if value is None else f"{name}={value}" for name, value in self.items())
 
-    max_age = _seconds("max-age")
-    s_maxage = _seconds("s-maxage")
-    no_cache = _flag("no-cache")
-    no_store = _flag("no-store")
-    no_transform = _flag("no-transform")
-    public = _flag("public")
-    private = _flag("private")
-    must_revalidate = _flag("must-revalidate")
-    proxy_revalidate = _flag("proxy-revalidate")
-    immutable = _flag("immutable")
+    max_age = directive_seconds("max-age")
+    s_maxage = directive_seconds("s-maxage")
+    no_cache = directive_flag("no-cache")
+    no_store = directive_flag("no-store")
+    no_transform = directive_flag("no-transform")
+    public = directive_flag("public")
+    private = directive_flag("private")
+    must_revalidate = directive_flag("must-revalidate")
+    proxy_revalidate = directive_flag("proxy-revalidate")
+    immutable = directive_flag("immutable")
 
 
 class FileStorage(UploadFile):

@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
 
-from .datastructures import CacheControl
+from .datastructures import DIRECTIVE_ABSENT, CacheControl, directive_flag, directive_seconds
 
 __all__ = [
     "CallbackDict",
@@ -124,42 +124,17 @@ def _field_names(name: str) -> property:
 
     def set(self: ResponseCacheControl, value: str | bool | None) -> None:
         if value is None or value is False:
-            self._set(name, _ABSENT)
+            self._set(name, DIRECTIVE_ABSENT)
         else:
             self._set(name, None if value is True else str(value))
 
     return property(get, set, doc=f"``{name}``: True when bare, the field names when given, else None.")
 
 
-def _seconds(name: str) -> property:
-    def get(self: ResponseCacheControl) -> int | None:
-        value = self.get(name)
-        return int(value) if value is not None and value.isdigit() else None
-
-    def set(self: ResponseCacheControl, value: int | timedelta | None) -> None:
-        if isinstance(value, timedelta):
-            value = int(value.total_seconds())
-        self._set(name, _ABSENT if value is None else str(int(value)))
-
-    return property(get, set, doc=f"``{name}`` in seconds (None when absent).")
-
-
-def _flag(name: str) -> property:
-    def get(self: ResponseCacheControl) -> bool:
-        return name in self
-
-    def set(self: ResponseCacheControl, value: bool) -> None:
-        self._set(name, None if value else _ABSENT)
-
-    return property(get, set, doc=f"Whether ``{name}`` is set.")
-
-
 # One directive: a name, then maybe ``=token`` or ``="quoted, with commas"``.
 _DIRECTIVE = re.compile(
     r'([!#$%&\'*+\-.^_`|~0-9A-Za-z]+)\s*(?:=\s*(?:"((?:[^"\\]|\\.)*)"|([^,\s]*)))?\s*(?:,|$|(?=\S))'
 )
-
-_ABSENT = "\0absent"  # the marker CacheControl._set reads as "remove the directive"
 
 
 class ResponseCacheControl(CacheControl):
@@ -178,17 +153,17 @@ class ResponseCacheControl(CacheControl):
 
     no_cache = _field_names("no-cache")
     private = _field_names("private")
-    max_age = _seconds("max-age")
-    s_maxage = _seconds("s-maxage")
-    stale_while_revalidate = _seconds("stale-while-revalidate")
-    stale_if_error = _seconds("stale-if-error")
-    no_store = _flag("no-store")
-    no_transform = _flag("no-transform")
-    public = _flag("public")
-    must_revalidate = _flag("must-revalidate")
-    proxy_revalidate = _flag("proxy-revalidate")
-    must_understand = _flag("must-understand")
-    immutable = _flag("immutable")
+    max_age = directive_seconds("max-age")
+    s_maxage = directive_seconds("s-maxage")
+    stale_while_revalidate = directive_seconds("stale-while-revalidate")
+    stale_if_error = directive_seconds("stale-if-error")
+    no_store = directive_flag("no-store")
+    no_transform = directive_flag("no-transform")
+    public = directive_flag("public")
+    must_revalidate = directive_flag("must-revalidate")
+    proxy_revalidate = directive_flag("proxy-revalidate")
+    must_understand = directive_flag("must-understand")
+    immutable = directive_flag("immutable")
 
     def to_header(self) -> str:
         """The header value: ``public, max-age=60``; field names are quoted when needed."""

@@ -134,6 +134,14 @@ def build_app(general: bool) -> MicroFlask:
     async def unawaited() -> Any:
         return render_template_string("x")  # forgot await: a clear 500, as on the general path
 
+    @app.get("/unserializable")
+    async def unserializable() -> dict[str, Any]:
+        return {"obj": object()}  # the JSON encoder raises after the view: still the app's 500
+
+    @app.get("/surrogate")
+    async def surrogate() -> str:
+        return "\ud800"  # a lone surrogate cannot be UTF-8
+
     return app
 
 
@@ -153,6 +161,8 @@ CASES = [
     ("POST", "/form", {"data": {"name": "form value"}}),
     ("GET", "/stream", {}),
     ("GET", "/unawaited", {}),
+    ("GET", "/unserializable", {}),
+    ("GET", "/surrogate", {}),
     ("HEAD", "/text", {}),
     ("OPTIONS", "/text", {}),
     ("POST", "/text", {}),
@@ -171,6 +181,16 @@ def answer(app: MicroFlask, method: str, path: str, kwargs: dict[str, Any]) -> t
 def test_lean_endpoints_answer_as_the_general_path(method: str, path: str, kwargs: dict[str, Any]) -> None:
     lean, general = build_app(general=False), build_app(general=True)
     assert answer(lean, method, path, kwargs) == answer(general, method, path, kwargs)
+
+
+def test_errors_after_a_lean_view_are_the_apps_answers() -> None:
+    """Encoding a lean result can fail after the view returned: the app's error handling answers
+    with its 500, as Flask does for an error while making the response (an escaping exception
+    would be the server's bare 500, or a test client's exception)."""
+    client = build_app(general=False).test_client()
+    for path in ("/unserializable", "/surrogate"):
+        response = client.get(path)
+        assert response.status_code == 500 and b"Internal Server Error" in response.data, path
 
 
 def test_lean_path_keeps_the_session_background_tasks_and_after_this_request() -> None:

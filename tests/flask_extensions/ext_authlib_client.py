@@ -25,7 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.integrations.flask_client import OAuth, OAuthError
-from flask import Flask, jsonify, redirect, request, session, url_for
+from flask import Flask, jsonify, redirect, session, url_for
 
 CLIENT_ID = "client-1"
 CLIENT_SECRET = "secret-1"

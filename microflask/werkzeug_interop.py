@@ -142,7 +142,10 @@ class AdoptedHTTPException(HTTPException):
     """A Werkzeug HTTP exception as one of ours: its code, description, headers and response."""
 
     def __init__(self, original: BaseException) -> None:
-        super().__init__(getattr(original, "description", None), _as_our_response(getattr(original, "response", None)))
+        response = getattr(original, "response", None)
+        if response is None and _has_own_page(original):
+            response = _own_page(original)
+        super().__init__(getattr(original, "description", None), _as_our_response(response))
         self.code = getattr(original, "code", None)
         self.original = original
         self._headers = {k: v for k, v in _headers_of(original).items() if k.lower() != "content-type"}
@@ -154,6 +157,25 @@ class AdoptedHTTPException(HTTPException):
 def as_ours(e: BaseException) -> HTTPException:
     """``e`` if it is our HTTP exception, else ours for a Werkzeug one (see :func:`is_foreign_http_exception`)."""
     return e if isinstance(e, HTTPException) else AdoptedHTTPException(e)
+
+
+_PAGE_METHODS = ("get_response", "get_body", "get_headers")
+
+
+def _has_own_page(e: BaseException) -> bool:
+    """Whether ``e``'s class builds its own page: a subclass of Werkzeug's written elsewhere (an
+    extension's JSON error, e.g. Authlib's) overriding ``get_body``, ``get_headers`` or
+    ``get_response``. Werkzeug's own classes only add headers (``Allow``, ...): their page is ours."""
+    for name in _PAGE_METHODS:
+        owner = next((c for c in type(e).__mro__ if name in vars(c)), None)
+        if owner is not None and owner.__module__ != "werkzeug.exceptions":
+            return True
+    return False
+
+
+def _own_page(e: BaseException) -> Any:
+    """The page ``e`` builds itself (a Werkzeug response), as Flask sends it: ``e.get_response()``."""
+    return e.get_response()  # type: ignore[attr-defined]
 
 
 def _headers_of(e: BaseException) -> dict[str, str]:

@@ -185,10 +185,7 @@ class Response(ResponseHeaders, StarletteResponse):
             StreamedResponse.__init__(self, response, status, headers, mimetype, content_type, background=background)  # type: ignore[arg-type]
             return
         if headers is not None:
-            self.init_headers(headers if isinstance(headers, Mapping) else None)
-            if not isinstance(headers, Mapping):
-                for key, value in headers:
-                    self.headers.append(key, value)
+            self._init_given_headers(headers, content_type is not None or mimetype is not None)
             return
         # The common case, without Starlette's generic header assembly.
         ctype = content_type_header(self.media_type)
@@ -199,6 +196,25 @@ class Response(ResponseHeaders, StarletteResponse):
             self.raw_headers = [(b"content-length", b"%d" % len(body)), (b"content-type", ctype)]
         else:
             self.raw_headers = [(b"content-length", b"%d" % len(body))]
+
+    def _init_given_headers(self, headers: Mapping[str, str] | Iterable[tuple[str, str]], explicit_type: bool) -> None:
+        """The headers of ``Response(..., headers=...)``, as Werkzeug's: a mapping, or ``(name, value)``
+        pairs (a list, Werkzeug's ``Headers``) where names repeat. A ``Content-Type`` among them is
+        the response's unless ``content_type`` or ``mimetype`` was given; an in-memory body's
+        ``Content-Length`` is always its own."""
+        if isinstance(headers, Mapping):
+            self.init_headers(headers)
+            return
+        pairs = list(headers)
+        self.init_headers(None)
+        given = {str(key).lower() for key, _ in pairs}
+        own = {name.decode("latin-1") for name, _ in self.raw_headers}
+        if "content-type" in given and not explicit_type:
+            self.raw_headers = [(k, v) for k, v in self.raw_headers if k != b"content-type"]
+            own.discard("content-type")
+        for key, value in pairs:
+            if str(key).lower() not in own:
+                self.headers.append(key, value)
 
     @property
     def headers(self) -> SafeHeaders:  # type: ignore[override]
@@ -434,10 +450,10 @@ class StreamedResponse(Response, StreamingResponse):
         del self.body
         self.source = response
         self.body_iterator = response if isinstance(response, AsyncIterable) else iterate_in_threadpool(iter(response))
-        self.init_headers(headers if isinstance(headers, Mapping) else None)
-        if headers is not None and not isinstance(headers, Mapping):
-            for key, value in headers:
-                self.headers.append(key, value)
+        if headers is None:
+            self.init_headers(None)
+        else:
+            self._init_given_headers(headers, content_type is not None or mimetype is not None)
 
     @property
     def is_streamed(self) -> bool:

@@ -49,6 +49,8 @@ PACKAGES = {
     "ext_templates_misc.py": "flask_bootstrap",  # and flask_moment, flask_htmx (the dev extra has all three)
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
+    "ext_authlib_client.py": "authlib",  # its OAuth client, against a provider stand-in on 127.0.0.1
+    "ext_authlib_server.py": "authlib",  # its OAuth 2 provider: token endpoint, grants, ResourceProtector
 }
 
 

@@ -49,6 +49,8 @@ PACKAGES = {
     "ext_templates_misc.py": "flask_bootstrap",  # and flask_moment, flask_htmx (the dev extra has all three)
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
+    "ext_webargs.py": "webargs",
+    "ext_flasgger.py": "flasgger",
 }
 
 

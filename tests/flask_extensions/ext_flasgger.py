@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flasgger import Swagger, SwaggerView, swag_from
-from flask import Flask, jsonify, request
+from flasgger import LazyJSONEncoder, LazyString, Swagger, SwaggerView, swag_from
+from flask import Blueprint, Flask, jsonify, request
 
 COLORS = {"cmyk": ["cyan", "magenta", "yellow", "black"], "rgb": ["red", "green", "blue"]}
 
@@ -237,3 +237,116 @@ def test_the_apidocs_page_and_its_static_files(client: Any) -> None:
     old = client.get("/apidocs/index.html")
     assert old.status_code == 302
     assert old.headers["Location"].endswith("/apidocs/")
+
+
+@pytest.mark.parametrize("kind", ["def", "async"])
+def test_openapi3_template_lazy_strings_and_a_blueprint(kind: str) -> None:
+    """``config["openapi"]`` (components/schemas), a ``template`` whose ``host`` is a
+    ``LazyString`` read per request through flasgger's ``LazyJSONEncoder`` provider, and the
+    rules of a blueprint."""
+    app = Flask(__name__)
+    app.json_provider_class = LazyJSONEncoder
+    app.json = LazyJSONEncoder(app)
+    app.config["SWAGGER"] = {"title": "Notes", "openapi": "3.0.2"}
+    template = {
+        "info": {"title": "Notes API", "version": "1.2.0", "description": "notes"},
+        "host": LazyString(lambda: request.host),
+    }
+    Swagger(app, template=template)
+    notes = Blueprint("notes", __name__, url_prefix="/notes")
+    spec = """List notes
+    ---
+    parameters:
+      - name: q
+        in: query
+        schema:
+          type: string
+    responses:
+      200:
+        description: The notes
+        content:
+          application/json:
+            schema:
+              $ref: '#/components/schemas/Note'
+    components:
+      schemas:
+        Note:
+          type: object
+          properties:
+            text:
+              type: string
+    """
+    if kind == "def":
+
+        @notes.get("/")
+        def list_notes() -> Any:
+            return jsonify([{"text": request.args.get("q", "hi")}])
+
+    else:
+
+        @notes.get("/")
+        async def list_notes() -> Any:
+            return jsonify([{"text": request.args.get("q", "hi")}])
+
+    list_notes.__doc__ = spec
+    app.register_blueprint(notes)
+    client = app.test_client()
+    assert client.get("/notes/?q=yo").get_json() == [{"text": "yo"}]
+    document = client.get("/apispec_1.json", base_url="http://api.example.test").get_json()
+    assert document["openapi"] == "3.0.2"
+    assert "swagger" not in document
+    assert document["info"] == {"title": "Notes API", "version": "1.2.0", "description": "notes"}
+    assert document["host"] == "api.example.test"
+    operation = document["paths"]["/notes/"]["get"]
+    assert operation["summary"] == "List notes"
+    assert operation["parameters"][0]["name"] == "q"
+    assert document["components"]["schemas"]["Note"]["properties"] == {"text": {"type": "string"}}
+
+
+@pytest.mark.parametrize("kind", ["def", "async"])
+def test_parse_and_validate_the_request(kind: str) -> None:
+    """``Swagger(app, parse=True)``: a before-request hook parses the arguments the specs
+    declare (with Flask-RESTful's ``reqparse``) into ``request.parsed_data``, and validates them."""
+    app = Flask(__name__)
+    Swagger(app, parse=True)
+    spec = """Greet
+    ---
+    parameters:
+      - name: name
+        in: query
+        type: string
+        required: true
+      - name: times
+        in: query
+        type: integer
+      - name: who
+        in: path
+        type: string
+        required: true
+    responses:
+      200:
+        description: A greeting
+    """
+    if kind == "def":
+
+        @app.get("/greet/<who>")
+        def greet(who: str) -> Any:
+            data = request.parsed_data  # type: ignore[attr-defined]
+            return jsonify({"args": data["args"], "path": data["path"]})
+
+    else:
+
+        @app.get("/greet/<who>")
+        async def greet(who: str) -> Any:
+            data = request.parsed_data  # type: ignore[attr-defined]
+            return jsonify({"args": data["args"], "path": data["path"]})
+
+    greet.__doc__ = spec
+    client = app.test_client()
+    assert client.get("/greet/ada?name=Ada&times=2").get_json() == {
+        "args": {"name": "Ada", "times": 2},
+        "path": {"who": "ada"},
+    }
+    # Its 400s (Flask-RESTful's reqparse aborts): a missing argument, one of the wrong type.
+    assert client.get("/greet/ada").status_code == 400
+    assert client.get("/greet/ada?name=Ada&times=often").status_code == 400

@@ -122,6 +122,12 @@ def make_app(kind: str) -> Flask:
 
     app.add_url_rule("/users/view", view_func=UserView.as_view("user_view"))
 
+    @app.route("/strict")
+    @use_args({"token": fields.Str(required=True)}, location="query", error_headers={"X-Token-Error": "missing"})
+    @view
+    def strict(args: dict[str, Any]) -> str:
+        return "ok"
+
     # webargs' documented error handling: the 422 (and 400) as JSON, with its headers.
     @app.errorhandler(422)
     @app.errorhandler(400)
@@ -166,6 +172,22 @@ def test_a_body_that_is_not_json_is_400(client: Any) -> None:
     response = client.post("/add", data="{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.get_json() == {"errors": {"json": ["Invalid JSON body."]}}
+
+
+def test_a_body_that_is_not_utf8_or_empty(client: Any) -> None:
+    response = client.post("/add", data=b"\xff\xfe{", content_type="application/json")
+    assert response.status_code == 400
+    assert response.get_json() == {"errors": {"json": ["Invalid JSON body."]}}
+    empty = client.post("/add", data=b"", content_type="application/json")
+    assert empty.status_code == 422  # an empty body is no data, not bad JSON
+
+
+def test_error_headers_of_use_args(client: Any) -> None:
+    response = client.get("/strict")
+    assert response.status_code == 422
+    assert response.headers["X-Token-Error"] == "missing"
+    assert response.get_json() == {"errors": {"query": {"token": ["Missing data for required field."]}}}
+    assert client.get("/strict?token=t").text == "ok"
 
 
 def test_a_body_of_another_type_is_missing(client: Any) -> None:
@@ -323,6 +345,37 @@ def test_a_custom_parser_error_handler(kind: str) -> None:
     response = client.get("/echo?n=x")
     assert response.status_code == 409
     assert response.get_json() == {"custom": {"query": {"n": ["Not a valid integer."]}}}
+
+
+def test_an_async_error_handler_for_async_views() -> None:
+    """webargs awaits an ``async def`` error handler when it parses for an ``async def`` view."""
+    custom = FlaskParser()
+    seen: list[str] = []
+
+    @custom.error_handler
+    async def handle_error(
+        error: ma.ValidationError, req: Any, schema: ma.Schema, *, error_status_code: Any, error_headers: Any
+    ) -> None:
+        seen.append(req.path)
+        raise CustomError(error.messages, 400)
+
+    app = Flask(__name__)
+
+    @app.errorhandler(CustomError)
+    async def on_custom(err: CustomError) -> Any:
+        return jsonify({"custom": err.messages}), err.status
+
+    @app.route("/echo")
+    @custom.use_args({"n": fields.Int(required=True)}, location="query")
+    async def echo(args: dict[str, Any]) -> Any:
+        return jsonify(args)
+
+    client = app.test_client()
+    assert client.get("/echo?n=1").get_json() == {"n": 1}
+    response = client.get("/echo")
+    assert response.status_code == 400
+    assert response.get_json() == {"custom": {"query": {"n": ["Missing data for required field."]}}}
+    assert seen == ["/echo"]
 
 
 @pytest.mark.parametrize("kind", ["def", "async"])

@@ -25,6 +25,8 @@ def _pairs(items: Any) -> list[tuple[str, Any]]:
     """The ``(key, value)`` pairs of a multi-dict (ours, Werkzeug's, Starlette's: every value),
     a mapping (a list or tuple value gives one pair per element, as in Werkzeug's
     ``MultiDict({"a": [1, 2]})``) or an iterable of pairs."""
+    if type(items) is list:  # the request's own (parsed query strings and forms): first, fast
+        return items.copy()
     if isinstance(items, MultiDict):
         return list(items._items)
     if callable(getattr(items, "multi_items", None)):  # Starlette's

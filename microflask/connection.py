@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl, quote
 
 from starlette.datastructures import URL
 
-from .datastructures import Accept, HeaderSet, MultiDict, UserAgent
+from .datastructures import Accept, HeaderSet, ImmutableMultiDict, MultiDict, UserAgent
 from .headervalues import parse_http_date
 from .httputil import route_path, wsgi_environ
 from .requestheaders import (
@@ -49,8 +49,8 @@ class ConnectionAttributes:
         """The query string as a :class:`MultiDict` (first value wins; ``getlist`` for all)."""
         query = self.scope.get("query_string", b"")
         if not query:
-            return MultiDict()
-        return MultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+            return ImmutableMultiDict()
+        return ImmutableMultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
 
     @cached_property
     def path(self) -> str:

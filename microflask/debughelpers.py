@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .datastructures import MultiDict
+from .datastructures import ImmutableMultiDict, MultiDict
 
 __all__ = ["DebugFilesKeyError", "FormDataRoutingRedirect", "files_explaining_missing_enctype"]
 
@@ -49,7 +49,7 @@ class DebugFilesKeyError(KeyError, AssertionError):
         return self.message
 
 
-class _FilesExplainingEnctype(MultiDict):
+class _FilesExplainingEnctype(ImmutableMultiDict):
     def __init__(self, files: MultiDict, form: MultiDict, mimetype: str) -> None:
         super().__init__(files.items(multi=True))
         self._form = form

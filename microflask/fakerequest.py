@@ -22,7 +22,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from .ctx import RequestContext
-from .datastructures import MultiDict
+from .datastructures import ImmutableMultiDict, MultiDict
 from .httputil import SafeHeaders
 from .logging import ERRORS_STREAM_KEY
 
@@ -214,7 +214,7 @@ class EnvironBuilder:
     @property
     def args(self) -> MultiDict[str]:
         """The query string's values."""
-        return MultiDict(parse_qsl(self.query_string, keep_blank_values=True))
+        return ImmutableMultiDict(parse_qsl(self.query_string, keep_blank_values=True))
 
     @property
     def server_name(self) -> str:

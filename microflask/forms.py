@@ -9,7 +9,7 @@ from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 
-from .datastructures import FileStorage, MultiDict
+from .datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from .exceptions import BadRequest, RequestEntityTooLarge
 from .httputil import short_error
 
@@ -51,7 +51,7 @@ async def parse_form(request: Any, part_size: int | None, parts: int | None) -> 
             )
         else:
             fields.append((key, value))
-    return form, MultiDict(fields), MultiDict(files)
+    return form, ImmutableMultiDict(fields), ImmutableMultiDict(files)
 
 
 async def _until_closing_boundary(marker: bytes, stream: AsyncGenerator[bytes, None]) -> AsyncGenerator[bytes, None]:

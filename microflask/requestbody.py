@@ -29,7 +29,7 @@ import anyio.from_thread
 from starlette.requests import ClientDisconnect
 
 from .concurrency import Pending, awaiting_caller, finish_without_loop, on_event_loop
-from .datastructures import FileStorage, MultiDict
+from .datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from .debughelpers import files_explaining_missing_enctype
 from .exceptions import BadRequest, HTTPException, RequestEntityTooLarge, UnsupportedMediaType
 from .forms import parse_form
@@ -249,7 +249,7 @@ class RequestBody:
             # Starlette's close() releases uploaded files through self._form.
             self._form, fields, files = await parse_form(self, self.max_form_memory_size, self.max_form_parts)
         else:
-            fields, files = MultiDict(), MultiDict()
+            fields, files = ImmutableMultiDict(), ImmutableMultiDict()
         self._form_data = (fields, files)
         return self._form_data
 
@@ -295,11 +295,15 @@ class RequestBody:
 
         async def load() -> MultiDict[str]:
             fields, _ = await self._load_form()
-            return MultiDict(self.args.items(multi=True) + fields.items(multi=True))
+            return ImmutableMultiDict(self.args.items(multi=True) + fields.items(multi=True))
 
         def peek() -> Any:
             fields = self._parsed_form(0)
-            return _MISSING if fields is _MISSING else MultiDict(self.args.items(multi=True) + fields.items(multi=True))
+            return (
+                _MISSING
+                if fields is _MISSING
+                else ImmutableMultiDict(self.args.items(multi=True) + fields.items(multi=True))
+            )
 
         return self._sync_or_async(load, peek, "request.values")
 
@@ -311,7 +315,7 @@ class RequestBody:
             if self.mimetype in _FORM_MIMETYPES:
                 return _MISSING
             # Not a form (a GET, JSON...): empty, known without reading the body, so usable anywhere.
-            parsed = self.__dict__["_form_data"] = (MultiDict(), MultiDict())
+            parsed = self.__dict__["_form_data"] = (ImmutableMultiDict(), ImmutableMultiDict())
         return parsed[index]
 
     async def close(self) -> None:

@@ -51,6 +51,8 @@ PACKAGES = {
     "ext_wtf.py": "flask_wtf",
     "ext_authlib_client.py": "authlib",  # its OAuth client, against a provider stand-in on 127.0.0.1
     "ext_authlib_server.py": "authlib",  # its OAuth 2 provider: token endpoint, grants, ResourceProtector
+    "ext_webargs.py": "webargs",
+    "ext_flasgger.py": "flasgger",
 }
 
 

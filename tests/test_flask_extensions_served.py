@@ -4,8 +4,9 @@ Flask-Bcrypt, Flask-Mail) served by a real ``uvicorn --loop uvloop`` (issue 15, 
 own process on a free port of 127.0.0.1, and httpx2 drives it as a browser would: the login
 redirect, a login form posted with its CSRF token, a note posted with its token and then listed
 from the database, CORS headers, a cached page, a rate limit, a password hash and a mail; in
-``def`` views and in ``async def`` views. Every wait is
-bounded (the server's log, then polling the port); the server is stopped after the test.
+``def`` views and in ``async def`` views. webargs and Flasgger are served the same way
+(``served_api.py``). Every wait is bounded (the server's log, then polling the port); the
+server is stopped after the test.
 """
 
 from __future__ import annotations
@@ -105,4 +106,52 @@ def test_login_csrf_form_and_database_under_uvicorn_with_uvloop(tmp_path: Path) 
 
         assert server.stop() in CLEAN_EXIT
     assert "Exception in ASGI application" not in server.output, server.output
+    assert "Traceback" not in server.output, server.output
+
+
+@pytest.mark.skipif(
+    any(importlib.util.find_spec(m) is None for m in ("webargs", "flasgger")),
+    reason="webargs and flasgger are needed (pip install -e '.[dev]')",
+)
+def test_webargs_and_flasgger_under_uvicorn_with_uvloop() -> None:
+    """``tests/flask_extensions/served_api.py``: webargs parses JSON bodies and query strings
+    (its 422 as JSON), Flasgger serves its document, its page and Swagger UI's files."""
+    port = free_port()
+    args = ["-m", "uvicorn", "served_api:app", "--loop", "uvloop", "--host", "127.0.0.1", "--port", str(port)]
+    with ServerProcess(python(*args), cwd=CASES, env=clean_env()) as server:
+        server.wait_for("Application startup complete")
+        server.wait_listening(port)
+        with httpx2.Client(base_url=f"http://127.0.0.1:{port}", timeout=GUARD, trust_env=False) as client:
+            for kind in ("def", "async"):
+                reply = client.post(f"/{kind}/items", json={"name": "tea", "qty": 2})
+                assert (reply.status_code, reply.json()) == (201, {"kind": kind, "name": "tea", "qty": 2})
+                reply = client.post(f"/{kind}/items", json={"qty": 0})
+                assert reply.status_code == 422
+                assert reply.json() == {
+                    "errors": {
+                        "json": {
+                            "name": ["Missing data for required field."],
+                            "qty": ["Must be greater than or equal to 1."],
+                        }
+                    }
+                }
+                reply = client.post(f"/{kind}/items", content=b"{oops", headers={"Content-Type": "application/json"})
+                assert (reply.status_code, reply.json()) == (400, {"errors": {"json": ["Invalid JSON body."]}})
+                reply = client.get(f"/{kind}/items", params=[("page", "3"), ("tag", "a"), ("tag", "b")])
+                assert reply.json() == {"kind": kind, "page": 3, "tag": ["a", "b"]}
+
+            spec = client.get("/apispec_1.json").json()
+            assert spec["info"]["title"] == "Served API"
+            assert spec["paths"]["/def/items"]["post"]["summary"] == "Add an item"
+            assert "Item" in spec["definitions"]
+            page = client.get("/apidocs/")
+            assert (page.status_code, page.headers["content-type"]) == (200, "text/html; charset=utf-8")
+            script = client.get("/flasgger_static/swagger-ui-bundle.js")
+            assert script.status_code == 200
+            assert script.headers["content-type"].split(";")[0] in ("text/javascript", "application/javascript")
+            assert int(script.headers["content-length"]) == len(script.content) > 100_000
+            css = client.get("/flasgger_static/swagger-ui.css")
+            assert (css.status_code, css.headers["content-type"].split(";")[0]) == (200, "text/css")
+
+        assert server.stop() in CLEAN_EXIT
     assert "Traceback" not in server.output, server.output

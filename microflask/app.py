@@ -201,6 +201,10 @@ class MicroFlask(RequestSteps):
                 plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket, for_extensions)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None, for_extensions=for_extensions)
+        self._own_dispatch = self._replaced_dispatch()
+        if self._own_dispatch is not None:  # it stands between the hooks and the view: no lean path
+            for plan in plans.values():
+                plan.lean = False
         self._refresh_sessions = bool(
             self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
         )
@@ -436,7 +440,10 @@ class MicroFlask(RequestSteps):
                     await request.load_body()
                 if plan.preprocessors or plan.before:
                     rv, source = await self._before_view(ctx, plan, request.endpoint, request.view_args)
-                if rv is None:
+                if rv is None and self._own_dispatch is not None:  # called as a hook; it routes itself
+                    own = self._own_dispatch
+                    rv = await self._view_result(plan, await self._call(ctx, own, is_async_callable(own)))
+                elif rv is None:
                     if request.routing_exception is not None:
                         self.raise_routing_exception(request)
                     rv = await self._call_view(ctx, plan, request)

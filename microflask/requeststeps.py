@@ -149,7 +149,17 @@ class RequestSteps(ErrorHandling):
         ctx = _lookup_context()
         await teardown.run(self, ctx, plan_of(ctx).teardown_app, error, _signals.appcontext_tearing_down)  # type: ignore[arg-type]
 
+    def _replaced_dispatch(self) -> Callable[[], Any] | None:
+        """``dispatch_request`` if a subclass or an extension replaced ours (Flask-DebugToolbar and
+        Frozen-Flask's static app do), else None: the request path then calls it, as Flask's does,
+        instead of raising the routing error and calling the view itself."""
+        method = self.dispatch_request
+        return None if getattr(method, "__func__", None) is RequestSteps.dispatch_request else method
+
     # -- the request path's own steps (MicroFlask's) ------------------------------------------
+    #: The replaced ``dispatch_request`` the request path calls (see _replaced_dispatch); set when serving.
+    _own_dispatch: Callable[[], Any] | None = None
+
     async def _call_view(self, ctx: RequestContext, plan: EndpointPlan, request: Request) -> Any:
         raise NotImplementedError
 

@@ -280,6 +280,10 @@ class Rule:
         """The subdomain (or host, with host matching) for ``values``."""
         return build_parts(self._domain_parts, values, self.defaults) if self._domain_parts else ""
 
+    def __str__(self) -> str:
+        """The rule's text, ``/users/<int:id>``, as Werkzeug's (labels and logs use it)."""
+        return self.rule
+
     def __repr__(self) -> str:
         return f"<Rule {self.rule!r} ({', '.join(sorted(self.methods))}) -> {self.endpoint}>"
 

@@ -440,9 +440,8 @@ class MicroFlask(RequestSteps):
                     await request.load_body()
                 if plan.preprocessors or plan.before:
                     rv, source = await self._before_view(ctx, plan, request.endpoint, request.view_args)
-                if rv is None and self._own_dispatch is not None:  # called as a hook; it routes itself
-                    own = self._own_dispatch
-                    rv = await self._view_result(plan, await self._call(ctx, own, is_async_callable(own)))
+                if rv is None and self._own_dispatch is not None:  # a replaced dispatch_request routes itself
+                    rv = await self._view_result(plan, await self._call_replaced_dispatch(ctx))
                 elif rv is None:
                     if request.routing_exception is not None:
                         self.raise_routing_exception(request)

@@ -49,6 +49,9 @@ PACKAGES = {
     "ext_templates_misc.py": "flask_bootstrap",  # and flask_moment, flask_htmx (the dev extra has all three)
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
+    "ext_prometheus.py": "prometheus_flask_exporter",
+    "ext_frozen.py": "flask_frozen",
+    "ext_flatpages.py": "flask_flatpages",
 }
 
 

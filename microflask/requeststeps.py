@@ -48,7 +48,9 @@ class RequestSteps(ErrorHandling):
         caller = sys._getframe(1)
         if not on_event_loop() and not awaiting_caller(caller):
             ctx = _lookup_request_context()
-            if ctx.lane is not None:  # sync code on the request's worker thread (a replaced dispatch_request)
+            if (
+                getattr(ctx, "lane", None) is not None
+            ):  # sync code on the request's worker thread (a replaced dispatch_request)
                 return self._dispatch_here(ctx)
         return self._answer(self._dispatch_view, caller=caller)
 
@@ -161,7 +163,7 @@ class RequestSteps(ErrorHandling):
         method = self.dispatch_request
         return None if getattr(method, "__func__", None) is RequestSteps.dispatch_request else method
 
-    def _dispatch_here(self, ctx: RequestContext) -> Any:
+    def _dispatch_here(self, ctx: Any) -> Any:
         """:meth:`dispatch_request` on the request's worker thread: the view is called right here,
         as Flask's is (an async one through ``ensure_sync``); the loop would wait for this thread."""
         request = ctx.request
@@ -169,7 +171,7 @@ class RequestSteps(ErrorHandling):
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         if request.scope["method"] == "OPTIONS" and request.url_rule.provide_automatic_options:  # type: ignore[union-attr]
-            return self.make_default_options_response()
+            return self.make_default_options_response()  # type: ignore[attr-defined]  # the app's
         view = plan_of(ctx).view
         assert view is not None
         return self.ensure_sync(view)(**(request.view_args or {}))

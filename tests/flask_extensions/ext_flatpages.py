@@ -36,7 +36,11 @@ date: 2024-03-04
 Body **two**.
 """
 
-INDEX = """<ul>{% for page in pages %}<li><a href="{{ url_for('page', path=page.path) }}">{{ page.title }}</a> {{ page.date }}</li>{% endfor %}</ul>"""
+INDEX = (
+    "<ul>{% for page in pages %}"
+    "<li><a href=\"{{ url_for('page', path=page.path) }}\">{{ page.title }}</a> {{ page.date }}</li>"
+    "{% endfor %}</ul>"
+)
 PAGE = """<h1>{{ page.title }}</h1><p>{{ page.tags|join(', ') }}</p>{{ page }}"""
 
 

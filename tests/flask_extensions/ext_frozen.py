@@ -121,7 +121,7 @@ def kind(request: pytest.FixtureRequest) -> str:
 
 
 def test_freeze_writes_every_page(kind: str, tmp_path: Path) -> None:
-    app, freezer = make_app(kind, site(tmp_path))
+    _, freezer = make_app(kind, site(tmp_path))
     urls = freezer.freeze()
     assert urls == {
         "/",
@@ -165,14 +165,14 @@ def test_freeze_writes_every_page(kind: str, tmp_path: Path) -> None:
 
 
 def test_a_base_url_and_relative_urls(kind: str, tmp_path: Path) -> None:
-    app, freezer = make_app(kind, site(tmp_path), FREEZER_BASE_URL="https://example.com/site/")
+    _, freezer = make_app(kind, site(tmp_path), FREEZER_BASE_URL="https://example.com/site/")
     freezer.freeze()
     index = (tmp_path / "build" / "index.html").read_text()
     assert '<link href="/site/static/css/site.css">' in index
     assert '<a href="/site/product_1/">1</a>' in index
     assert '<a href="https://example.com/site/">home</a>' in index
 
-    app, freezer = make_app(kind, site(tmp_path / "relative"), FREEZER_RELATIVE_URLS=True)
+    _, freezer = make_app(kind, site(tmp_path / "relative"), FREEZER_RELATIVE_URLS=True)
     freezer.freeze()
     index = (tmp_path / "relative" / "build" / "index.html").read_text()
     assert '<link href="static/css/site.css">' in index
@@ -201,13 +201,15 @@ def test_its_warnings_and_the_ignored_404(kind: str, tmp_path: Path) -> None:
         pages = list(freezer.freeze_yield())
     kinds = {type(w.message) for w in caught}
     assert kinds == {MimetypeMismatchWarning, NotFoundWarning, MissingURLGeneratorWarning}
-    assert "Nothing frozen for endpoints item." in str(next(w.message for w in caught if w.category is MissingURLGeneratorWarning))
+    assert "Nothing frozen for endpoints item." in str(
+        next(w.message for w in caught if w.category is MissingURLGeneratorWarning)
+    )
     assert ("/feed", Path("feed")) in pages
     assert (tmp_path / "build" / "feed").read_text() == "<rss/>"
 
 
 def test_a_second_build_removes_the_pages_that_are_gone(kind: str, tmp_path: Path) -> None:
-    app, freezer = make_app(kind, site(tmp_path))
+    _, freezer = make_app(kind, site(tmp_path))
     (tmp_path / "build" / "old").mkdir(parents=True)
     (tmp_path / "build" / "old" / "index.html").write_text("stale")
     freezer.freeze()
@@ -216,7 +218,7 @@ def test_a_second_build_removes_the_pages_that_are_gone(kind: str, tmp_path: Pat
 
 
 def test_the_static_app_serves_the_build(kind: str, tmp_path: Path) -> None:
-    app, freezer = make_app(kind, site(tmp_path))
+    _, freezer = make_app(kind, site(tmp_path))
     freezer.freeze()
     client = freezer.make_static_app().test_client()  # an app whose dispatch_request reads the build
     response = client.get("/product_1/")

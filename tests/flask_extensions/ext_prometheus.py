@@ -43,9 +43,13 @@ def value(samples: Samples, name: str, **labels: str) -> float | None:
 def views(app: Flask, metrics: PrometheusMetrics, kind: str, registry: CollectorRegistry) -> None:
     """The views of the exporter's README, in the kind asked for."""
     by_type = metrics.counter(
-        "invocation_by_type", "Number of invocations by type", labels={"item_type": lambda: request.view_args["item_type"]}
+        "invocation_by_type",
+        "Number of invocations by type",
+        labels={"item_type": lambda: request.view_args["item_type"]},
     )
-    by_status = metrics.summary("requests_by_status", "Request latencies by status", labels={"status": lambda r: r.status_code})
+    by_status = metrics.summary(
+        "requests_by_status", "Request latencies by status", labels={"status": lambda r: r.status_code}
+    )
     in_progress = metrics.gauge("in_progress", "Long running requests in progress")
     seen_in_progress: list[float | None] = []
 
@@ -170,7 +174,10 @@ def test_group_by(kind: str, group_by: Any, label: str, expected: str) -> None:
     client.get("/status/201")
     client.get("/status/201")
     samples = scrape(client)
-    assert value(samples, "flask_http_request_duration_seconds_count", method="GET", status="201", **{label: expected}) == 2
+    assert (
+        value(samples, "flask_http_request_duration_seconds_count", method="GET", status="201", **{label: expected})
+        == 2
+    )
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -239,7 +246,9 @@ def guard(view: Callable[..., Any]) -> Callable[..., Any]:
 
 @pytest.mark.parametrize("kind", KINDS)
 def test_app_factory_register_default_and_a_guarded_metrics_page(kind: str) -> None:
-    metrics = PrometheusMetrics.for_app_factory(registry=CollectorRegistry(), metrics_decorator=guard, group_by="endpoint")
+    metrics = PrometheusMetrics.for_app_factory(
+        registry=CollectorRegistry(), metrics_decorator=guard, group_by="endpoint"
+    )
     app = Flask(__name__)
     views(app, metrics, kind, metrics.registry)
     metrics.init_app(app)

@@ -201,6 +201,9 @@ class MicroFlask(RequestSteps):
                 plan = plans[rule.endpoint] = EndpointPlan(self, rule.endpoint, view, rule.websocket, for_extensions)
             rule.plan = plan
         self._no_route_plan = EndpointPlan(self, None, None, for_extensions=for_extensions)
+        self._own_dispatch = self._replaced_dispatch()
+        for plan in plans.values() if self._own_dispatch is not None else ():  # it stands before the view
+            plan.lean = False
         self._refresh_sessions = bool(
             self.session_interface.opens_lazily and self.config["SESSION_REFRESH_EACH_REQUEST"] and self.secret_key
         )
@@ -409,10 +412,9 @@ class MicroFlask(RequestSteps):
             await self._teardown(ctx, plan, error)
 
     async def _send_outside_context(self, response: Response, scope: Scope, receive: Receive, send: Send) -> None:
-        """Send an in-memory response with no request context current. The server may capture the
-        current context while it sends (uvicorn's keep-alive timer does, with ``call_later``): the
-        request's objects would then live on until the connection's next request, survive garbage
-        collections and make full ones frequent and slow (the p99 latency under load)."""
+        """Send an in-memory response with no request context current. The server may capture it
+        while it sends (uvicorn's keep-alive ``call_later`` does): the request's objects would live
+        on until the connection's next request and make full GC passes frequent and slow (p99)."""
         token = _cv_context.set(None)  # type: ignore[arg-type]  # no code of ours or the app runs meanwhile
         try:
             await _responses.send(response, scope, receive, send, self)
@@ -440,7 +442,9 @@ class MicroFlask(RequestSteps):
                     await request.load_body()
                 if plan.preprocessors or plan.before:
                     rv, source = await self._before_view(ctx, plan, request.endpoint, request.view_args)
-                if rv is None:
+                if rv is None and self._own_dispatch is not None:  # a replaced dispatch_request routes itself
+                    rv = await self._view_result(plan, await self._call_replaced_dispatch(ctx))
+                elif rv is None:
                     if request.routing_exception is not None:
                         self.raise_routing_exception(request)
                     rv = await self._call_view(ctx, plan, request)

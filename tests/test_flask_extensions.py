@@ -53,6 +53,9 @@ PACKAGES = {
     "ext_authlib_server.py": "authlib",  # its OAuth 2 provider: token endpoint, grants, ResourceProtector
     "ext_webargs.py": "webargs",
     "ext_flasgger.py": "flasgger",
+    "ext_prometheus.py": "prometheus_flask_exporter",
+    "ext_frozen.py": "flask_frozen",
+    "ext_flatpages.py": "flask_flatpages",
 }
 
 

@@ -144,6 +144,15 @@ class Blueprint(Scaffold):
             raise ValueError("Cannot register a blueprint on itself")
         self._blueprints.append((blueprint, options))
 
+    def _bound_static_view(self) -> Callable[..., Any]:
+        """The blueprint's ``static`` view, reading as its bound ``send_static_file`` as Flask's
+        does (``__func__``, ``__self__``): Frozen-Flask finds a blueprint's static folder that
+        way. Holding the blueprint makes no cycle: a blueprint does not hold the apps it is on."""
+        view = self._static_view()
+        view.__func__ = type(self).send_static_file  # type: ignore[attr-defined]
+        view.__self__ = self  # type: ignore[attr-defined]
+        return view
+
     def register(self, app: AppBase, options: dict[str, Any]) -> None:
         """Called by ``app.register_blueprint``: replay the records on ``app``."""
         name = f"{options.get('name_prefix', '')}.{options.get('name', self.name)}".lstrip(".")
@@ -158,7 +167,7 @@ class Blueprint(Scaffold):
         self._got_registered_once = True
         state = BlueprintSetupState(self, app, options, first_bp_registration)
         if self.static_folder is not None:
-            state.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self._static_view())
+            state.add_url_rule(f"{self.static_url_path}/<path:filename>", "static", self._bound_static_view())
         self._merge_into(app, name)
         if "cli" in self.__dict__:  # bp.cli was used (else Click is not even loaded)
             cli_group = options.get("cli_group", self.cli_group)

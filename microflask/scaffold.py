@@ -23,7 +23,7 @@ from .helpers import send_from_directory
 from .typing import RouteCallable
 from .werkzeug_interop import error_class_key
 
-__all__ = ["Scaffold", "StaticFileView", "default_instance_path", "get_root_path", "setupmethod"]
+__all__ = ["Scaffold", "default_instance_path", "get_root_path", "setupmethod"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T", bound=Callable[..., Any])
@@ -162,9 +162,18 @@ class Scaffold:
         max_age = self.get_send_file_max_age(os.fspath(filename))
         return send_from_directory(self.static_folder, filename, max_age=max_age)
 
-    def _static_view(self) -> StaticFileView:
-        """The ``static`` endpoint's view (see :class:`StaticFileView`)."""
-        return StaticFileView(self)
+    def _static_view(self) -> Callable[..., Any]:
+        """The ``static`` endpoint's view, calling :meth:`send_static_file`. It holds the app weakly,
+        as Flask's does: a view referring to the app would make a reference cycle (the app holds its
+        views), and an app dropped by a test would wait for the garbage collector."""
+        owner = weakref.ref(self)
+
+        async def send_static_file(filename: str) -> Any:
+            scaffold = owner()
+            assert scaffold is not None
+            return await scaffold.send_static_file(filename)
+
+        return send_static_file
 
     def get_send_file_max_age(self, filename: str | None) -> int | None:
         """Seconds static files may be cached (``SEND_FILE_MAX_AGE_DEFAULT``; None: revalidate)."""
@@ -406,35 +415,3 @@ def _register_or_decorate(add: Callable[..., None], name: Any) -> Any:
         return f
 
     return decorator
-
-
-class StaticFileView:
-    """The view of a ``static`` endpoint: the app's (or blueprint's) ``send_static_file``, bound
-    weakly. Code that inspects views reads it as that bound method (``__self__``, ``__func__``,
-    ``__name__``), as Flask's blueprint static view is one: Frozen-Flask finds the static
-    endpoints and their folders that way. A real bound method would make a reference cycle (the
-    app holds its view, the view the app): an app dropped by a test would wait for the GC."""
-
-    def __init__(self, owner: Scaffold) -> None:
-        self._owner = weakref.ref(owner)
-        self.__name__ = "send_static_file"
-        self.__qualname__ = f"{type(owner).__qualname__}.send_static_file"
-
-    @property
-    def __self__(self) -> Scaffold | None:
-        """The app or blueprint whose static folder this serves (None once it is gone)."""
-        return self._owner()
-
-    @property
-    def __func__(self) -> Callable[..., Any]:
-        """The ``send_static_file`` function this view calls, as a bound method's ``__func__``."""
-        owner = self._owner()
-        return type(owner).send_static_file if owner is not None else Scaffold.send_static_file
-
-    async def __call__(self, filename: str) -> Any:
-        owner = self._owner()
-        assert owner is not None
-        return await owner.send_static_file(filename)
-
-    def __repr__(self) -> str:
-        return f"<static view of {self._owner()!r}>"

@@ -12,6 +12,7 @@ import contextvars
 import functools
 import inspect
 import queue
+import threading
 from asyncio.events import _get_running_loop
 from collections.abc import Callable, Coroutine, Generator
 from types import FrameType, TracebackType
@@ -44,12 +45,18 @@ class ThreadLane:
     taken from anyio's pool on the first ``run`` and given back when the block exits. Each
     call sees the caller's context variables at the time of the call, and the variables it
     sets stay set for the caller (as when the request's sync code shares one thread).
+
+    Re-entrant: sync code on the lane's thread that waits for the event loop
+    (:func:`call_async_from_sync`: a ``def`` view calling ``app.preprocess_request()``) may be
+    waiting for something that runs a sync function on this same lane (the ``before_request``
+    hooks); while it waits, the thread runs such calls itself instead of deadlocking.
     """
 
     def __init__(self) -> None:
-        self._jobs: queue.SimpleQueue[_Job | None] = queue.SimpleQueue()
+        self._jobs: queue.SimpleQueue[_Job | _Wake | None] = queue.SimpleQueue()
         self._task_group: TaskGroup | None = None
         self._started = False
+        self._woken: set[_Wake] = set()  # waits of the thread whose answer came while another ran
 
     async def __aenter__(self) -> ThreadLane:
         self._task_group = anyio.create_task_group()
@@ -85,13 +92,65 @@ class ThreadLane:
         raise value
 
     def _work(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            context, func, args, outcome, done = job
+        _on_lane.lane = self
+        try:
+            while (job := self._jobs.get()) is not None:
+                assert not isinstance(job, _Wake), "an answer for a wait nobody is in"
+                self._do(job)
+        finally:
+            _on_lane.lane = None  # the thread goes back to anyio's pool
+
+    @staticmethod
+    def _do(job: _Job) -> None:
+        context, func, args, outcome, done = job
+        try:
+            outcome.append((True, context.run(func, *args)))
+        except BaseException as e:  # handed to the waiting task, which re-raises it
+            outcome.append((False, e))
+        anyio.from_thread.run_sync(done.set)
+
+    def wait_for_loop(self, func: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        """On the lane's own thread: ``await func()`` on the event loop and return its result,
+        running meanwhile what the loop asks of this lane (see the class docstring)."""
+        wake = _Wake()
+        outcome: list[Any] = []
+
+        async def on_loop() -> None:
             try:
-                outcome.append((True, context.run(func, *args)))
-            except BaseException as e:  # handed to the waiting task, which re-raises it
+                outcome.append((True, await func()))
+            except BaseException as e:  # re-raised on the thread; the lane's task group stays whole
                 outcome.append((False, e))
-            anyio.from_thread.run_sync(done.set)
+            self._jobs.put(wake)
+
+        task_group = self._task_group
+        assert task_group is not None
+
+        def start() -> None:
+            task_group.start_soon(on_loop)
+
+        # Started in a copy of this thread's context variables, as anyio.from_thread.run does.
+        anyio.from_thread.run_sync(contextvars.copy_context().run, start)
+        while wake not in self._woken:
+            item = self._jobs.get()
+            if isinstance(item, _Wake):
+                self._woken.add(item)
+            else:
+                assert item is not None, "the lane was closed while its thread waited"
+                self._do(item)
+        self._woken.discard(wake)
+        ok, value = outcome[0]
+        if ok:
+            return value  # type: ignore[no-any-return]
+        raise value
+
+
+class _Wake:
+    """The answer to one :meth:`ThreadLane.wait_for_loop` has come (put in the lane's queue)."""
+
+    __slots__ = ()
+
+
+_on_lane = threading.local()  # .lane: the ThreadLane whose thread this is, while it serves one
 
 
 def _keep_changes(context: contextvars.Context) -> None:
@@ -158,6 +217,9 @@ def call_async_from_sync(func: Callable[..., Coroutine[Any, Any, T]], *args: Any
             f"{getattr(func, '__qualname__', func)!r} is async and was called from sync code running on the"
             " event loop: await it instead, or call it from a sync view (a worker thread)."
         )
+    lane: ThreadLane | None = getattr(_on_lane, "lane", None)
+    if lane is not None:  # a request's worker thread: what the call runs there meanwhile, it runs
+        return lane.wait_for_loop(functools.partial(func, *args, **kwargs))
     try:
         return anyio.from_thread.run(functools.partial(func, *args, **kwargs))
     except anyio.NoEventLoopError:

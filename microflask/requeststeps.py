@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from . import signals as _signals
 from . import teardown
-from .concurrency import ThreadLane, awaiting_caller, call_async_from_sync, is_async_callable, on_event_loop
+from .concurrency import ThreadLane, call_async_from_sync, is_async_callable
 from .errorhandling import ErrorHandling
 from .fakerequest import make_test_request_context
 from .globals import _lookup_context, _lookup_request_context
@@ -45,14 +45,7 @@ class RequestSteps(ErrorHandling):
 
     def dispatch_request(self) -> Any:
         """Call the current request's view (or raise its routing error); what the view returned."""
-        caller = sys._getframe(1)
-        if not on_event_loop() and not awaiting_caller(caller):
-            ctx = _lookup_request_context()
-            # Sync code on the request's worker thread (a replaced dispatch_request calling ours):
-            # the loop waits for this thread, so the view is called here.
-            if getattr(ctx, "lane", None) is not None:
-                return self._dispatch_here(ctx)
-        return self._answer(self._dispatch_view, caller=caller)
+        return self._answer(self._dispatch_view, caller=sys._getframe(1))
 
     def full_dispatch_request(self) -> Any:
         """The hooks, the view (errors go to their handlers) and the response, finalized."""
@@ -163,24 +156,11 @@ class RequestSteps(ErrorHandling):
         method = self.dispatch_request
         return None if getattr(method, "__func__", None) is RequestSteps.dispatch_request else method
 
-    def _dispatch_here(self, ctx: Any) -> Any:
-        """:meth:`dispatch_request` on the request's worker thread: the view is called right here,
-        as Flask's is (an async one through ``ensure_sync``); the loop would wait for this thread."""
-        request = ctx.request
-        assert request is not None
-        if request.routing_exception is not None:
-            self.raise_routing_exception(request)
-        if request.scope["method"] == "OPTIONS" and request.url_rule.provide_automatic_options:  # type: ignore[union-attr]
-            return self.make_default_options_response()  # type: ignore[attr-defined]  # the app's
-        view = plan_of(ctx).view
-        assert view is not None
-        return self.ensure_sync(view)(**(request.view_args or {}))
-
     async def _call_replaced_dispatch(self, ctx: RequestContext) -> Any:
         """The replaced ``dispatch_request`` (see :meth:`_replaced_dispatch`), called as Flask
         calls it: an async one awaited; a sync one on the request's worker thread, one taken for
-        the call if the request has none (an async view's): it may call ours, which then calls
-        the view there (an async view through ``ensure_sync``, on the loop)."""
+        the call if the request has none (an async view's). It may call ours, which waits for
+        the loop; a sync view then runs on that same thread meanwhile (``ThreadLane`` is re-entrant)."""
         own = self._own_dispatch
         assert own is not None
         if is_async_callable(own):

@@ -6,14 +6,13 @@ from __future__ import annotations
 import os
 import shutil
 import sys
-from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, MutableSet
+from collections.abc import Callable, Iterable, Iterator, MutableSet
 from typing import IO, Any, TypeVar, overload
 
 from starlette.datastructures import UploadFile
 
 from .concurrency import Pending, awaiting_caller, on_event_loop
-from .exceptions import BadRequestKeyError
-from .httputil import converted_values
+from .multidict import MultiDict, MutableMultiDict
 
 __all__ = [
     "Accept",
@@ -21,6 +20,7 @@ __all__ = [
     "FileStorage",
     "HeaderSet",
     "MultiDict",
+    "MutableMultiDict",
     "UserAgent",
     "header_set_property",
 ]
@@ -28,118 +28,6 @@ __all__ = [
 T = TypeVar("T")
 U = TypeVar("U")
 V = TypeVar("V")
-
-
-class MultiDict(Mapping[str, V]):
-    """An immutable mapping that keeps every value of a repeated key, as Werkzeug's.
-
-    ``d[key]`` and ``d.get(key)`` give the *first* value; ``getlist`` gives all.
-    A missing key in ``d[key]`` raises :class:`~microflask.exceptions.BadRequestKeyError`,
-    so a view that indexes ``request.args`` or ``request.form`` answers 400, not 500.
-    """
-
-    __slots__ = ("_first", "_items")
-
-    _items: list[tuple[str, V]]
-    _first: dict[str, V]
-
-    def __init__(self, items: Iterable[tuple[str, V]] | Mapping[str, V] | None = None) -> None:
-        if items is None:
-            pairs: list[tuple[str, V]] = []
-        elif isinstance(items, MultiDict):
-            pairs = list(items._items)
-        elif isinstance(items, Mapping):
-            pairs = list(items.items())
-        else:
-            pairs = list(items)
-        first: dict[str, V] = {}
-        for key, value in pairs:
-            first.setdefault(key, value)
-        self._items = pairs
-        self._first = first
-
-    def __getitem__(self, key: str) -> V:
-        try:
-            return self._first[key]
-        except KeyError:
-            raise BadRequestKeyError(key) from None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._first)
-
-    def __len__(self) -> int:
-        return len(self._first)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._first
-
-    @overload
-    def get(self, key: str) -> V | None: ...
-    @overload
-    def get(self, key: str, default: V | T) -> V | T: ...
-    @overload
-    def get(self, key: str, *, type: Callable[[V], U]) -> U | None: ...
-    @overload
-    def get(self, key: str, default: T, type: Callable[[V], U]) -> U | T: ...
-
-    def get(self, key: str, default: Any = None, type: Callable[[Any], Any] | None = None) -> Any:
-        """The first value for ``key``, converted by ``type``; ``default`` if absent or not convertible."""
-        try:
-            value = self._first[key]
-        except KeyError:
-            return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
-
-    @overload
-    def getlist(self, key: str) -> list[V]: ...
-    @overload
-    def getlist(self, key: str, type: Callable[[V], T]) -> list[T]: ...
-
-    def getlist(self, key: str, type: Callable[[Any], Any] | None = None) -> list[Any]:
-        """Every value for ``key``; with ``type``, those that convert."""
-        return converted_values([v for k, v in self._items if k == key], type)
-
-    def items(self, multi: bool = False) -> Any:  # type: ignore[override]
-        """``(key, first value)`` pairs, or every pair with ``multi=True``."""
-        return list(self._items) if multi else self._first.items()
-
-    def multi_items(self) -> list[tuple[str, V]]:
-        """Every ``(key, value)`` pair in order (Starlette's name for ``items(multi=True)``)."""
-        return list(self._items)
-
-    def lists(self) -> list[tuple[str, list[V]]]:
-        """``(key, all values)`` pairs."""
-        grouped: dict[str, list[V]] = {}
-        for key, value in self._items:
-            grouped.setdefault(key, []).append(value)
-        return list(grouped.items())
-
-    def to_dict(self, flat: bool = True) -> dict[str, Any]:
-        """A plain dict: first values, or lists of all values with ``flat=False``."""
-        return dict(self._first) if flat else dict(self.lists())
-
-    def __await__(self) -> Generator[Any, None, MultiDict[V]]:
-        """``await`` gives the dict itself, so ``await request.form`` works once the form is parsed
-        too (and a template can read ``request.form[...]`` after the view awaited it)."""
-        return self
-        yield  # makes this a generator: awaiting it finishes at once
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, MultiDict):
-            return self._items == other._items
-        if isinstance(other, Mapping):
-            return dict(self._first) == dict(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({self._items!r})"
 
 
 class HeaderSet(MutableSet[str]):

@@ -49,6 +49,7 @@ PACKAGES = {
     "ext_templates_misc.py": "flask_bootstrap",  # and flask_moment, flask_htmx (the dev extra has all three)
     "ext_sqlalchemy.py": "flask_sqlalchemy",
     "ext_wtf.py": "flask_wtf",
+    "ext_appbuilder.py": "flask_appbuilder",
 }
 
 

@@ -7,7 +7,8 @@ delete), a custom ``BaseView`` with ``@has_access``, the REST API with a JWT fro
 ``/api/v1/security/login`` (list with a rison query, get, post, put, delete, ``_info``), and
 access denied to an anonymous user and to a user without the permission. With
 ``WTF_CSRF_ENABLED`` as the docs allow in tests, and once with CSRFProtect on (the form's token;
-the API exempts its blueprints).
+the API exempts its blueprints). Its documented ``flask fab create-admin`` runs as
+``microflask fab create-admin`` (FAB's ``flask.commands`` plugin, found while the patch is active).
 
 FAB's views are its own sync classes (``@expose`` methods wrapped by ``@has_access``, which
 calls them without awaiting), so only ``def`` views are tested here.
@@ -17,7 +18,11 @@ calls them without awaiting), so only ``def`` views are tested here.
 import microflask.flask_patch  # noqa: F401  (first: from here on, flask is microflask)
 
 # isort: on
+import os
 import re
+import subprocess
+import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +227,54 @@ def test_csrf_protect_forms_and_exempt_api(tmp_path: Path) -> None:
     # The REST API is exempt from CSRFProtect (it authenticates with the JWT).
     headers = api_token(client)
     assert client.post("/api/v1/contact/", json={"name": "Eve"}, headers=headers).status_code == 201
+
+
+APP_MODULE = """
+import microflask.flask_patch
+from pathlib import Path
+
+from flask import Flask
+from flask_appbuilder import AppBuilder
+from flask_appbuilder.utils.legacy import get_sqla_class
+
+app = Flask(__name__)
+app.config.update(
+    SECRET_KEY="a test secret of at least thirty-two bytes",
+    SQLALCHEMY_DATABASE_URI=f"sqlite:///{Path(__file__).parent / 'app.db'}",
+    AUTH_TYPE=1,
+)
+db = get_sqla_class()()
+db.init_app(app)
+with app.app_context():
+    appbuilder = AppBuilder(app, db.session)
+"""
+
+
+def microflask_command(folder: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    source = str(Path(__file__).parents[2])  # the checkout, where microflask is
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([source, os.environ.get("PYTHONPATH", "")])}
+    return subprocess.run(
+        [sys.executable, "-m", "microflask", "--app", "app.py", *args],
+        cwd=folder,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def test_fab_create_admin_command(tmp_path: Path) -> None:
+    app = make_app(tmp_path)  # the database, with its tables; then an admin added from the command line
+    (tmp_path / "app.py").write_text(textwrap.dedent(APP_MODULE))
+    names = ["--firstname", "Grace", "--lastname", "Hopper", "--email", "grace@example.org"]
+    created = microflask_command(tmp_path, "fab", "create-admin", "--username", "grace", *names, "--password", "cobol")
+    assert created.returncode == 0, created.stdout + created.stderr
+    assert "Admin User grace created." in created.stdout
+    listed = microflask_command(tmp_path, "fab", "list-users")
+    assert "username:grace | email:grace@example.org | role:[Admin]" in listed.stdout
+
+    client = app.test_client()
+    response = login(client, "grace", "cobol")
+    assert response.status_code == 302 and response.headers["Location"] == "/"
+    assert client.get("/contactmodelview/list/").status_code == 200

@@ -18,6 +18,7 @@ calls them without awaiting), so only ``def`` views are tested here.
 import microflask.flask_patch  # noqa: F401  (first: from here on, flask is microflask)
 
 # isort: on
+import io
 import os
 import re
 import subprocess
@@ -27,11 +28,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, url_for
 from flask_appbuilder import AppBuilder, BaseView, Model, ModelRestApi, ModelView, expose, has_access
+from flask_appbuilder.models.mixins import FileColumn
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.utils.legacy import get_sqla_class
 from flask_wtf import CSRFProtect
+from markupsafe import Markup
 from sqlalchemy import Column, Integer, String, event
 
 
@@ -49,6 +52,22 @@ class ContactModelView(ModelView):
     list_columns = ["name"]
     search_columns = ["name"]
     page_size = 2
+
+
+class Document(Model):
+    __tablename__ = "document"
+    id = Column(Integer, primary_key=True)
+    title = Column(String(50), nullable=False)
+    file = Column(FileColumn, nullable=False)
+
+    def download(self) -> Markup:
+        return Markup(f'<a href="{url_for("DocumentModelView.download", filename=str(self.file))}">Download</a>')
+
+
+class DocumentModelView(ModelView):
+    datamodel = SQLAInterface(Document)
+    list_columns = ["title", "download"]
+    add_columns = ["title", "file"]
 
 
 class ContactApi(ModelRestApi):
@@ -72,7 +91,9 @@ def make_app(tmp_path: Path, csrf: bool = False) -> Flask:
         SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'app.db'}",
         WTF_CSRF_ENABLED=csrf,
         AUTH_TYPE=1,  # AUTH_DB: users and hashed passwords in the database
+        UPLOAD_FOLDER=f"{tmp_path}/uploads/",
     )
+    (tmp_path / "uploads").mkdir(exist_ok=True)
     if csrf:
         CSRFProtect(app)
     db = get_sqla_class()()
@@ -82,6 +103,7 @@ def make_app(tmp_path: Path, csrf: bool = False) -> Flask:
         event.listen(db.engine, "connect", lambda connection, _: connection.execute("PRAGMA synchronous=OFF"))
         appbuilder = AppBuilder(app, db.session)
         appbuilder.add_view(ContactModelView, "Contacts", category="Contacts")
+        appbuilder.add_view(DocumentModelView, "Documents", category="Contacts")
         appbuilder.add_view_no_menu(GreetingView)  # its view takes an argument: no menu link
         appbuilder.add_api(ContactApi)
         sm = appbuilder.sm
@@ -179,6 +201,25 @@ def test_crud_through_the_model_view(app: Flask) -> None:
 
     assert client.post(f"/contactmodelview/delete/{ada_id}").status_code == 302
     assert names_listed(client, "?_oc_ContactModelView=name&_od_ContactModelView=asc") == ["Bob", "Cy"]
+
+
+def test_file_upload_and_download(app: Flask, tmp_path: Path) -> None:
+    client = app.test_client()
+    login(client)
+    upload = {"title": "Notes", "file": (io.BytesIO(b"meeting notes"), "notes.txt")}
+    response = client.post("/documentmodelview/add", data=upload, content_type="multipart/form-data")
+    assert response.status_code == 302, response.get_data(as_text=True)
+    [stored] = (tmp_path / "uploads").iterdir()
+    assert stored.name.endswith("_sep_notes.txt") and stored.read_bytes() == b"meeting notes"
+
+    listed = client.get("/documentmodelview/list/").get_data(as_text=True)
+    link = re.search(r'href="(/documentmodelview/download/[^"]+)"', listed)
+    assert link is not None and "Notes" in listed
+    download = client.get(link[1])
+    assert download.status_code == 200 and download.data == b"meeting notes"
+    # The original name (quoted here, bare in Werkzeug's: both are valid).
+    assert download.headers["Content-Disposition"].replace('"', "") == "attachment; filename=notes.txt"
+    download.close()
 
 
 def test_custom_base_view(app: Flask) -> None:

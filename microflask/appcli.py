@@ -29,17 +29,19 @@ from typer import _click as typer_click  # Typer's Click: the base of its comman
 from typer._click.globals import get_current_context as typer_current_context
 from typer.core import TyperCommand, TyperGroup
 
-from .discovery import ScriptInfo
+from .discovery import ScriptInfo, plugin_entry_points
 from .globals import current_context
 
 if TYPE_CHECKING:
     from .app import MicroFlask
 
-__all__ = ["AppGroup", "app_context_for", "with_appcontext"]
+__all__ = ["AppGroup", "app_context_for", "plugin_command", "with_appcontext"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: The help panel the app's commands are listed under in ``microflask --help``.
 APP_COMMANDS_PANEL = "App commands"
+#: The one installed plugins' commands are listed under.
+PLUGIN_COMMANDS_PANEL = "Plugin commands"
 #: Arguments only Typer's ``command()`` knows: a function registered with them is Typer's.
 _TYPER_ONLY = frozenset({"rich_help_panel"})
 
@@ -305,3 +307,18 @@ class AppGroup(click.Group, typer.Typer):  # type: ignore[misc]
     def get_group(self) -> TyperGroup:
         """All the commands, Typer's and Click's, as one command group on Typer's side."""
         return typer.main.get_group(self)
+
+
+def plugin_command(ctx: typer_click.Context, name: str) -> typer_click.Command | None:
+    """The installed plugin's command ``name`` (a Click command or group, or a Typer app; see
+    :func:`~microflask.discovery.plugin_entry_points`) on Typer's side, or None. As in Flask, no
+    app context is pushed for it: its callbacks use ``with_appcontext`` when they need one."""
+    entry = plugin_entry_points().get(name)
+    if entry is None:
+        return None
+    group = AppGroup()
+    group.add_command(entry.load(), name)
+    command = group.get_group().get_command(ctx, name)
+    if command is not None:
+        command.rich_help_panel = PLUGIN_COMMANDS_PANEL  # type: ignore[attr-defined]
+    return command

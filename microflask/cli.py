@@ -34,7 +34,7 @@ from typer.core import TyperGroup
 from typer.testing import CliRunner as _TyperCliRunner
 from typer.testing import Result
 
-from .appcli import AppGroup, app_context_for, with_appcontext
+from .appcli import AppGroup, app_context_for, plugin_command, with_appcontext
 from .clickapi import (
     CertParamType,
     FlaskGroup,
@@ -48,7 +48,15 @@ from .clickapi import (
     shell_command,
     version_text,
 )
-from .discovery import NoAppException, ScriptInfo, find_app_by_string, find_best_app, locate_app, prepare_import
+from .discovery import (
+    NoAppException,
+    ScriptInfo,
+    find_app_by_string,
+    find_best_app,
+    locate_app,
+    plugin_entry_points,
+    prepare_import,
+)
 from .serving import load_dotenv, running_from_cli
 
 if TYPE_CHECKING:
@@ -104,35 +112,65 @@ def _fail(message: str) -> NoReturn:
     raise typer.Exit(2)
 
 
+#: ``ctx.meta`` key: the plugin commands the ``microflask`` group loaded, by name.
+_PLUGINS_GIVEN = "microflask.plugin_commands"
+
+
 class MicroFlaskGroup(TyperGroup):
-    """The ``microflask`` group: built-in commands first, then the app's, found on demand."""
+    """The ``microflask`` group: built-in commands first, then the app's, found on demand, then
+    the installed plugins' (:func:`~microflask.discovery.plugin_entry_points`). The app loads
+    before a plugin is looked up, so that an app importing ``microflask.flask_patch`` makes
+    Flask's plugins usable; on a name clash the app's command wins (in Flask the plugin's does)."""
 
     def get_command(self, ctx: typer_click.Context, cmd_name: str) -> typer_click.Command | None:
         command = super().get_command(ctx, cmd_name)
-        if command is None:  # not built in: the app's
+        if command is None:  # not built in: the app's, else a plugin's
             try:
                 command = _script_info(ctx).app_group().get_command(ctx, cmd_name)
             except NoAppException as e:
-                message = f"No such command {cmd_name!r}: it is not built in, and the app's commands are unknown. {e}"
-                raise NoAppException(message, show_traceback=e.show_traceback) from e.__cause__
+                command = self._plugin(ctx, cmd_name)
+                if command is None:
+                    message = (
+                        f"No such command {cmd_name!r}: it is not built in, and the app's commands are unknown. {e}"
+                    )
+                    raise NoAppException(message, show_traceback=e.show_traceback) from e.__cause__
+            if command is None:
+                command = self._plugin(ctx, cmd_name)
         return command
+
+    @staticmethod
+    def _plugin(ctx: typer_click.Context, cmd_name: str) -> typer_click.Command | None:
+        given: dict[str, typer_click.Command] = ctx.meta.setdefault(_PLUGINS_GIVEN, {})
+        if cmd_name not in given:
+            command = plugin_command(ctx, cmd_name)
+            if command is None:
+                return None
+            given[cmd_name] = command
+        return given[cmd_name]
 
     def list_commands(self, ctx: typer_click.Context) -> list[str]:
         names = super().list_commands(ctx)
         info = _script_info(ctx)
         try:
-            group = info.app_group()
+            names += [name for name in info.app_group().list_commands(ctx) if name not in names]
         except NoAppException as e:  # help without the app's commands, saying why
             typer.echo(f"Note: the app's commands are not listed. {e}", err=True)
-            return names
-        return names + [name for name in group.list_commands(ctx) if name not in names]
+        for name in sorted(plugin_entry_points()):
+            if name not in names:
+                try:
+                    self._plugin(ctx, name)  # loaded here: one that fails to load is left out of the help
+                except Exception as e:
+                    typer.echo(f"Note: the plugin command {name!r} could not be loaded: {e!r}", err=True)
+                    continue
+                names.append(name)
+        return names
 
     def resolve_command(
         self, ctx: typer_click.Context, args: list[str]
     ) -> tuple[str | None, typer_click.Command | None, list[str]]:
         name, command, rest = super().resolve_command(ctx, args)
-        if name is not None and name not in self.commands:  # the app's command: in its context
-            ctx.with_resource(app_context_for(_script_info(ctx).load_app()))
+        if name is not None and name not in self.commands and name not in ctx.meta.get(_PLUGINS_GIVEN, ()):
+            ctx.with_resource(app_context_for(_script_info(ctx).load_app()))  # the app's command: in its context
         return name, command, rest
 
     def main(  # type: ignore[override]

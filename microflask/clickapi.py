@@ -24,7 +24,7 @@ import click
 
 from . import __version__
 from .appcli import AppGroup, app_context_for, with_appcontext
-from .discovery import NoAppException, ScriptInfo
+from .discovery import NoAppException, ScriptInfo, plugin_entry_points
 from .globals import current_app
 from .serving import load_dotenv, running_from_cli
 
@@ -328,6 +328,8 @@ class FlaskGroup(AppGroup):
     ``create_app`` is a factory called (without arguments) to get the app; without it the app
     is found as the ``microflask`` command finds it. ``load_dotenv`` loads the ``.env`` files
     first; ``set_debug_flag`` sets the app's ``DEBUG`` from ``--debug`` (or the environment).
+    Installed plugins' commands (:func:`~microflask.discovery.plugin_entry_points`) are added
+    when looked up or listed, except where the group has a command of that name.
     """
 
     def __init__(
@@ -380,7 +382,14 @@ class FlaskGroup(AppGroup):
             for command in (run_command, shell_command, routes_command):
                 self.add_command(command)
 
+    def _add_plugin(self, cmd_name: str) -> None:
+        """Add the installed plugin's command ``cmd_name``, unless the group has one of that name."""
+        entry = plugin_entry_points().get(cmd_name)
+        if entry is not None and cmd_name not in self.commands:
+            self.add_command(entry.load(), cmd_name)
+
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        self._add_plugin(cmd_name)  # as the built-in ones: there even when the app fails to load
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
@@ -393,6 +402,11 @@ class FlaskGroup(AppGroup):
         return app.cli.get_command(ctx, cmd_name)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
+        for name in plugin_entry_points():
+            try:
+                self._add_plugin(name)
+            except Exception as e:  # one that fails to load is left out of the help
+                click.secho(f"Note: the plugin command {name!r} could not be loaded: {e!r}", err=True)
         names = set(super().list_commands(ctx))
         try:
             names.update(ctx.ensure_object(ScriptInfo).load_app().cli.list_commands(ctx))

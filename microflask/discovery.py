@@ -21,6 +21,7 @@ import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from importlib import metadata
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -44,6 +45,7 @@ __all__ = [
     "find_best_app",
     "load_dotenv",
     "locate_app",
+    "plugin_entry_points",
     "prepare_import",
 ]
 
@@ -309,3 +311,23 @@ class ScriptInfo:
         if self._group is None:
             self._group = self.load_app().cli.get_group()
         return self._group
+
+
+#: The entry-point group of command-line plugins written for microflask.
+PLUGIN_GROUP = "microflask.commands"
+#: Flask's: its plugins import ``flask``, so they are used only while the patch is active.
+FLASK_PLUGIN_GROUP = "flask.commands"
+
+
+def _flask_patch_active() -> bool:
+    patch = sys.modules.get("microflask.flask_patch")  # never imported from here: it is a layer above
+    return patch is not None and bool(patch.patched())
+
+
+def plugin_entry_points() -> dict[str, metadata.EntryPoint]:
+    """The command-line plugins installed as packages, by command name (not loaded yet), as
+    Flask's ``flask.commands`` entry points: microflask's ``microflask.commands`` ones, and
+    Flask's ``flask.commands`` ones while :mod:`microflask.flask_patch` is active (they import
+    ``flask``, which without the patch would be the real Flask). On a clash, microflask's wins."""
+    groups = [FLASK_PLUGIN_GROUP, PLUGIN_GROUP] if _flask_patch_active() else [PLUGIN_GROUP]
+    return {entry.name: entry for group in groups for entry in metadata.entry_points(group=group)}

@@ -228,12 +228,20 @@ class EnvironBuilder:
         return _DEFAULT_PORTS.get(self.url_scheme, 80)
 
     def _body(self) -> tuple[IO[bytes], str | None, int | None]:
-        if self.files:
-            data, content_type = encode_multipart(self.form, self.files)
-            return BytesIO(data), self.content_type or content_type, len(data)
-        if self.form:
+        if self.form or self.files:
+            # Form fields and files: encoded as the type given (``content_type``, else a
+            # Content-Type header) says, as Werkzeug's builder does; a given multipart type gets the
+            # boundary of the body made here. Without a type: multipart with files, else urlencoded.
+            given = self.content_type or self.headers.get("Content-Type")
+            mimetype = (given or "").partition(";")[0].strip().lower()
+            if mimetype == "multipart/form-data" or (self.files and not mimetype):
+                data, content_type = encode_multipart(self.form, self.files)
+                return BytesIO(data), content_type, len(data)
+            if self.files and mimetype != "application/x-www-form-urlencoded":
+                data, content_type = encode_multipart(self.form, self.files)
+                return BytesIO(data), given, len(data)
             data = urlencode(self.form, doseq=True).encode()
-            return BytesIO(data), self.content_type or "application/x-www-form-urlencoded", len(data)
+            return BytesIO(data), given or "application/x-www-form-urlencoded", len(data)
         stream = self.input_stream
         if isinstance(stream, BytesIO):  # a body given as bytes: every environ gets its own copy
             stream = BytesIO(stream.getvalue())
@@ -271,8 +279,11 @@ class EnvironBuilder:
             environ["CONTENT_TYPE"] = content_type
         if content_length is not None:
             environ["CONTENT_LENGTH"] = str(content_length)
+        form_body = bool(self.form or self.files)
         for key, value in self.headers.items():
             name = key.upper().replace("-", "_")
+            if name == "CONTENT_TYPE" and form_body:
+                continue  # the form's body has its own (the type given, with a boundary if multipart)
             if name in ("CONTENT_TYPE", "CONTENT_LENGTH"):
                 environ[name] = value
             else:

@@ -69,3 +69,10 @@ async def _until_closing_boundary(marker: bytes, stream: AsyncGenerator[bytes, N
         yield chunk
     if not seen:
         raise MultiPartException("the multipart body ended before its closing boundary.")
+
+
+def close_form_files(form: FormData) -> None:
+    """Close a parsed form's uploaded files from sync code (Starlette's ``form.close()`` is async)."""
+    for _, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            value.file.close()

@@ -32,7 +32,7 @@ from .concurrency import Pending, awaiting_caller, finish_without_loop, on_event
 from .datastructures import FileStorage, ImmutableMultiDict, MultiDict
 from .debughelpers import files_explaining_missing_enctype
 from .exceptions import BadRequest, HTTPException, RequestEntityTooLarge, UnsupportedMediaType
-from .forms import parse_form
+from .forms import close_form_files, parse_form
 from .globals import current_context
 from .httputil import short_error
 from .json import loads as _json_loads  # the app's provider (app.json) when there is an app
@@ -319,8 +319,14 @@ class RequestBody:
         return parsed[index]
 
     async def close(self) -> None:
+        """Release the uploaded files (at the end of the request, or on leaving its context)."""
         if self._form is not None:
             await self._form.close()
+
+    def close_sync(self) -> None:
+        """:meth:`close` from sync code: on leaving a plain ``with`` request context."""
+        if self._form is not None:
+            close_form_files(self._form)
 
 
 def _announces_body(headers: list[tuple[bytes, bytes]]) -> bool:

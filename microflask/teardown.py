@@ -73,6 +73,7 @@ async def leave_context(app: MicroFlask, ctx: AppContext, exc: BaseException | N
     failed = await _call_all(app, ctx, request_hooks, exc)
     if ctx.request is not None:
         failed += await signals.send_async_to_all(signals.request_tearing_down, app, exc=exc)
+        await ctx.request.close()  # the uploaded files, as Flask's context pop closes the request
     failed_app = await _call_all(app, ctx, app_hooks, exc)
     failed_app += await signals.send_async_to_all(signals.appcontext_tearing_down, app, exc=exc)
     if failed or failed_app:
@@ -91,6 +92,7 @@ def leave_context_sync(app: MicroFlask, ctx: AppContext, exc: BaseException | No
     failed = _call_all_sync(request_hooks, exc)
     if ctx.request is not None:
         failed += signals.send_sync_to_all(signals.request_tearing_down, app, exc=exc)
+        ctx.request.close_sync()
     failed_app = _call_all_sync(app_hooks, exc)
     failed_app += signals.send_sync_to_all(signals.appcontext_tearing_down, app, exc=exc)
     if failed or failed_app:

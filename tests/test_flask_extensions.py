@@ -56,6 +56,7 @@ PACKAGES = {
     "ext_prometheus.py": "prometheus_flask_exporter",
     "ext_frozen.py": "flask_frozen",
     "ext_flatpages.py": "flask_flatpages",
+    "ext_appbuilder.py": "flask_appbuilder",
 }
 
 

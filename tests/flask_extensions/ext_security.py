@@ -354,10 +354,15 @@ def test_register_with_the_form_and_with_json(app: Flask) -> None:
         # JSON (CSRF off for the API, as its docs allow in tests).
         app.config["WTF_CSRF_ENABLED"] = False
         api = app.test_client()
-        reply = api.post("/register", json={"email": "dee@example.com", "password": "dee's password!"})
+        reply = api.post(
+            "/register",
+            json={"email": "dee@example.com", "password": "dee's password!", "password_confirm": "dee's password!"},
+        )
         assert reply.status_code == 200, reply.text
         assert api.get("/private", headers=JSON).text == "Hello dee@example.com"
-        reply = api.post("/register", json={"email": "not an email", "password": "x"})
+        reply = app.test_client().post(
+            "/register", json={"email": "not an email", "password": "short", "password_confirm": "short"}
+        )
         assert reply.status_code == 400
         errors = reply.get_json()["response"]["field_errors"]
         assert set(errors) == {"email", "password"}
@@ -396,10 +401,17 @@ def test_change_password(app: Flask) -> None:
     app.config["WTF_CSRF_ENABLED"] = False
     reply = other.post(
         "/change",
-        json={"password": "ada's new password", "new_password": "third password", "new_password_confirm": "third password"},
+        json={
+            "password": "ada's new password",
+            "new_password": "third password",
+            "new_password_confirm": "third password",
+        },
     )
     assert reply.status_code == 200, reply.text
-    assert app.test_client().post("/login", json={"email": "ada@example.com", "password": "third password"}).status_code == 200
+    assert (
+        app.test_client().post("/login", json={"email": "ada@example.com", "password": "third password"}).status_code
+        == 200
+    )
 
 
 def test_change_password_needs_a_login(app: Flask) -> None:

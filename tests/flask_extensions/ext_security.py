@@ -12,7 +12,9 @@ views are its own sync views (bcrypt with 4 rounds, to keep the tests quick)."""
 import microflask.flask_patch  # noqa: F401  (first: from here on, flask is microflask)
 
 # isort: on
+import datetime
 import re
+import time
 from typing import Any
 
 import pytest
@@ -32,6 +34,7 @@ from flask_security import (
 )
 from flask_security.models import fsqla_v3 as fsqla
 from flask_sqlalchemy import SQLAlchemy
+from flask_mail import Mail
 from flask_wtf import CSRFProtect
 
 db = SQLAlchemy()
@@ -49,11 +52,12 @@ class User(db.Model, fsqla.FsUserMixin):  # type: ignore[name-defined,misc]
 JSON = {"Accept": "application/json"}
 
 
-def make_app(kind: str, *, api_csrf: bool = False) -> Flask:
+def make_app(kind: str, *, api_csrf: bool = False, mail: bool = False) -> Flask:
     """The quick start's app, with our own guarded views as ``def`` or ``async def``.
 
     ``api_csrf``: the set-up its docs give for a JSON API (CSRF checked by ``CSRFProtect`` on
     authenticated requests only, its token read from a header or the ``XSRF-TOKEN`` cookie).
+    ``mail``: Flask-Mail (sending suppressed), confirmable and recoverable accounts.
     """
     app = Flask(__name__)
     app.config.update(
@@ -81,6 +85,15 @@ def make_app(kind: str, *, api_csrf: bool = False) -> Flask:
             SECURITY_LOGOUT_CSRF=True,
         )
         CSRFProtect(app)
+    if mail:
+        app.config.update(
+            MAIL_SUPPRESS_SEND=True,
+            MAIL_DEFAULT_SENDER="site@example.com",
+            SECURITY_CONFIRMABLE=True,
+            SECURITY_RECOVERABLE=True,
+            SECURITY_SEND_REGISTER_EMAIL=True,
+        )
+        Mail(app)
     db.init_app(app)
     security = Security(app, SQLAlchemyUserDatastore(db, User, Role))
     app.security = security  # type: ignore[attr-defined]
@@ -90,8 +103,11 @@ def make_app(kind: str, *, api_csrf: bool = False) -> Flask:
         datastore = security.datastore
         datastore.create_role(name="admin", permissions={"admin-write", "admin-read"})
         datastore.create_role(name="editor", permissions={"admin-read"})
-        datastore.create_user(email="ada@example.com", password=hash_password("ada password"), roles=["admin"])
-        datastore.create_user(email="bob@example.com", password=hash_password("bob password"), roles=["editor"])
+        now = datetime.datetime.now()
+        for name, role in (("ada", "admin"), ("bob", "editor")):
+            datastore.create_user(
+                email=f"{name}@example.com", password=hash_password(f"{name} password"), roles=[role], confirmed_at=now
+            )
         db.session.commit()
 
     @app.get("/bye")
@@ -131,6 +147,11 @@ def make_app(kind: str, *, api_csrf: bool = False) -> Flask:
         def write() -> str:
             return "may write"
 
+        @app.get("/sensitive")
+        @auth_required(within=5, grace=0)
+        def sensitive() -> str:
+            return f"fresh {current_user.email}"
+
     else:
 
         @app.route("/private", methods=["GET", "POST"])
@@ -163,6 +184,11 @@ def make_app(kind: str, *, api_csrf: bool = False) -> Flask:
         @permissions_required("admin-write")
         async def write() -> str:
             return "may write"
+
+        @app.get("/sensitive")
+        @auth_required(within=5, grace=0)
+        async def sensitive() -> str:
+            return f"fresh {current_user.email}"
 
     return app
 
@@ -456,3 +482,99 @@ def test_the_request_context_is_the_views(app: Flask) -> None:
     client.post("/login", json={"email": "ada@example.com", "password": "ada password"})
     assert client.get("/private").text == "Hello ada@example.com"
     assert seen == ["/login", "/private"]
+
+
+def test_freshness_asks_to_verify_the_password(kind: str) -> None:
+    app = make_app(kind)
+    client = app.test_client()
+    login_form(client, "ada@example.com", "ada password")
+    assert client.get("/sensitive").text == "fresh ada@example.com"
+    with client.session_transaction() as session:  # logged in an hour ago
+        session["fs_paa"] = time.time() - 3600
+        session.pop("fs_gexp", None)
+    assert client.get("/private").text == "Hello ada@example.com"
+    reply = client.get("/sensitive")
+    assert reply.status_code == 302
+    assert reply.headers["Location"] == "/verify?next=/sensitive"
+    reply = client.get("/sensitive", headers=JSON)
+    assert reply.status_code == 401
+    assert reply.get_json()["response"]["reauth_required"] is True
+    page = client.get("/verify?next=/sensitive")
+    reply = client.post(
+        "/verify?next=/sensitive", data={"password": "ada password", "csrf_token": csrf_token(page.text)}
+    )
+    assert reply.status_code == 302
+    assert reply.headers["Location"] == "/sensitive"
+    assert client.get("/sensitive").text == "fresh ada@example.com"
+
+
+def mailed_link(message: object, path: str) -> str:
+    found = re.search(rf"http://localhost({path}/[^\s\"<]+)", message.body)  # type: ignore[attr-defined]
+    assert found, message.body  # type: ignore[attr-defined]
+    return found.group(1)
+
+
+def test_confirm_the_address_then_log_in(kind: str) -> None:
+    app = make_app(kind, mail=True)
+    app.config["WTF_CSRF_ENABLED"] = False
+    mail = app.extensions["mail"]
+    client = app.test_client()
+    with mail.record_messages() as outbox:
+        reply = client.post(
+            "/register",
+            json={"email": "eve@example.com", "password": "eve's password", "password_confirm": "eve's password"},
+        )
+        assert reply.status_code == 200, reply.text
+    assert [m.recipients for m in outbox] == [["eve@example.com"]]
+    assert outbox[0].sender == "site@example.com"
+    link = mailed_link(outbox[0], "/confirm")
+    # Not confirmed yet: no login.
+    reply = client.post("/login", json={"email": "eve@example.com", "password": "eve's password"})
+    assert reply.status_code == 400
+    assert reply.get_json()["response"]["errors"] == ["Email requires confirmation."]
+    reply = client.get(link)
+    assert reply.status_code == 302
+    assert client.post("/login", json={"email": "eve@example.com", "password": "eve's password"}).status_code == 200
+    assert client.get("/private").text == "Hello eve@example.com"
+
+
+def test_forgot_password_mail_and_reset(kind: str) -> None:
+    app = make_app(kind, mail=True)
+    mail = app.extensions["mail"]
+    client = app.test_client()
+    page = client.get("/reset")
+    assert page.status_code == 200
+    with mail.record_messages() as outbox:
+        reply = client.post("/reset", data={"email": "bob@example.com", "csrf_token": csrf_token(page.text)})
+        assert reply.status_code == 200
+    assert [m.recipients for m in outbox] == [["bob@example.com"]]
+    link = mailed_link(outbox[0], "/reset")
+    page = client.get(link)
+    assert page.status_code == 200
+    form = {"password": "bob's new one", "password_confirm": "bob's new one", "csrf_token": csrf_token(page.text)}
+    with mail.record_messages() as outbox:
+        reply = client.post(link, data=form)
+    assert reply.status_code == 302
+    assert [m.subject for m in outbox] == ["Your password has been reset"]
+    assert "Invalid password" in login_form(app.test_client(), "bob@example.com", "bob password").text
+    assert login_form(app.test_client(), "bob@example.com", "bob's new one").status_code == 302
+
+
+def test_its_commands(kind: str) -> None:
+    app = make_app(kind)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["roles", "create", "auditor", "-d", "reads the logs"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "create", "fay@example.com", "--password", "fay's password", "--active"])
+    assert result.exit_code == 0, result.output
+    assert "User created successfully" in result.output
+    result = runner.invoke(args=["roles", "add", "fay@example.com", "auditor"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(args=["users", "create", "not an email", "--password", "x"])
+    assert result.exit_code != 0
+    with app.app_context():
+        user = app.security.datastore.find_user(email="fay@example.com")  # type: ignore[attr-defined]
+        assert [role.name for role in user.roles] == ["auditor"]
+    client = app.test_client()
+    app.config["WTF_CSRF_ENABLED"] = False
+    assert client.post("/login", json={"email": "fay@example.com", "password": "fay's password"}).status_code == 200

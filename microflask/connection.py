@@ -14,7 +14,7 @@ from starlette.datastructures import URL
 
 from .datastructures import Accept, HeaderSet, ImmutableMultiDict, MultiDict, UserAgent
 from .headervalues import parse_http_date
-from .httputil import route_path, wsgi_environ
+from .httputil import cookie_pairs, route_path, wsgi_environ
 from .requestheaders import (
     Authorization,
     CharsetAccept,
@@ -51,6 +51,17 @@ class ConnectionAttributes:
         if not query:
             return ImmutableMultiDict()
         return ImmutableMultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
+
+    @cached_property
+    def cookies(self) -> ImmutableMultiDict[str]:  # type: ignore[override]
+        """The request's cookies, as Werkzeug's: an :class:`ImmutableMultiDict` (the first value
+        of a repeated name wins, ``getlist`` gives all; ``get(name, default, type)``), read from
+        every ``Cookie`` header when first used."""
+        headers = self.headers.getlist("cookie")
+        if not headers:
+            return ImmutableMultiDict()
+        pairs = cookie_pairs(headers[0]) if len(headers) == 1 else [p for h in headers for p in cookie_pairs(h)]
+        return ImmutableMultiDict(pairs)
 
     @cached_property
     def path(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import http.cookies
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -83,6 +84,30 @@ def status_code(status: int | str | HTTPStatus) -> int:
 
 
 _cookie_quoter = http.cookies.SimpleCookie()
+_cookie_escape = re.compile(r"\\([0-3][0-7]{2}|.)")
+
+
+def _cookie_unescape(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    return chr(int(escaped, 8)) if len(escaped) == 3 else escaped
+
+
+def cookie_pairs(header: str) -> list[tuple[str, str]]:
+    """The ``(name, value)`` pairs of a ``Cookie`` request header, in order, repeated names
+    kept: ``a=1; b="x\\073y"`` gives ``[("a", "1"), ("b", "x;y")]``. A quoted value is
+    unquoted (its backslash and octal escapes, as ``dump_cookie`` writes them); a chunk
+    without ``=`` is a name with an empty value; a chunk without a name is skipped."""
+    pairs: list[tuple[str, str]] = []
+    for chunk in header.split(";"):
+        name, _, value = chunk.partition("=")
+        name = name.strip()
+        if not name:
+            continue
+        value = value.strip()
+        if len(value) > 1 and value[0] == value[-1] == '"':
+            value = _cookie_escape.sub(_cookie_unescape, value[1:-1])
+        pairs.append((name, value))
+    return pairs
 
 
 def dump_cookie(

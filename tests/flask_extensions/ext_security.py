@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from flask import Flask, g, render_template_string, request
+from flask_mail import Mail
 from flask_security import (
     Security,
     SQLAlchemyUserDatastore,
@@ -34,7 +35,6 @@ from flask_security import (
 )
 from flask_security.models import fsqla_v3 as fsqla
 from flask_sqlalchemy import SQLAlchemy
-from flask_mail import Mail
 from flask_wtf import CSRFProtect
 
 db = SQLAlchemy()
@@ -52,12 +52,13 @@ class User(db.Model, fsqla.FsUserMixin):  # type: ignore[name-defined,misc]
 JSON = {"Accept": "application/json"}
 
 
-def make_app(kind: str, *, api_csrf: bool = False, mail: bool = False) -> Flask:
+def make_app(kind: str, *, api_csrf: bool = False, mail: bool = False, **config: Any) -> Flask:
     """The quick start's app, with our own guarded views as ``def`` or ``async def``.
 
     ``api_csrf``: the set-up its docs give for a JSON API (CSRF checked by ``CSRFProtect`` on
     authenticated requests only, its token read from a header or the ``XSRF-TOKEN`` cookie).
     ``mail``: Flask-Mail (sending suppressed), confirmable and recoverable accounts.
+    ``config``: more settings, before ``Security(app, ...)`` reads them.
     """
     app = Flask(__name__)
     app.config.update(
@@ -94,6 +95,7 @@ def make_app(kind: str, *, api_csrf: bool = False, mail: bool = False) -> Flask:
             SECURITY_SEND_REGISTER_EMAIL=True,
         )
         Mail(app)
+    app.config.update(config)
     db.init_app(app)
     security = Security(app, SQLAlchemyUserDatastore(db, User, Role))
     app.security = security  # type: ignore[attr-defined]

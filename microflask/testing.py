@@ -131,8 +131,7 @@ class _CookieMethods:
     def set_cookie(self, key: str, value: str = "", **_: Any) -> None:
         """Set a cookie the client sends with its next requests."""
         self._check_cookies()
-        self.cookies.delete(key)
-        self.cookies.set(key, value)
+        _jar_set(cast(httpx2.Client, self), key, value)
 
     def get_cookie(self, key: str, **_: Any) -> Any:
         """The cookie ``key`` the client holds (with ``.key``, ``.value``, ``.domain``, ``.path``), or None."""
@@ -183,14 +182,24 @@ class _KeptContext:
             self.app._context_sink = None
 
 
+def _jar_set(client: httpx2.Client | httpx2.AsyncClient, name: str, value: str) -> None:
+    """Put a cookie in the client's jar under the domain the jar files the app's own cookies
+    under (the host of the client's base URL, ``localhost.local`` for a host without a dot, as
+    ``http.cookiejar`` does), so a ``Set-Cookie`` of the app replaces it instead of adding a
+    second cookie of that name beside it (both would be sent, the stale one first)."""
+    host = client.base_url.host
+    client.cookies.delete(name)
+    client.cookies.set(name, value, domain=host if "." in host else f"{host}.local")
+
+
 def _session_cookie_jar_update(client: httpx2.Client | httpx2.AsyncClient, response: Any) -> None:
     """Copy the Set-Cookie headers of ``response`` into the client's cookie jar."""
     for header in response.headers.getlist("set-cookie"):
         name, _, rest = header.partition("=")
-        value = rest.split(";", 1)[0]
-        client.cookies.delete(name)
-        if "max-age=0" not in header.lower():
-            client.cookies.set(name, value)
+        if "max-age=0" in header.lower():
+            client.cookies.delete(name)
+        else:
+            _jar_set(client, name, rest.split(";", 1)[0])
 
 
 def _cookie_header(client: httpx2.Client | httpx2.AsyncClient) -> dict[str, str]:

@@ -5,9 +5,11 @@ type=...)``), quoted values unquoted; as Flask-Security reads it
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from microflask import Flask, request
+from microflask import Flask, make_response, request, session
 from microflask.httputil import cookie_pairs
 from microflask.multidicts import ImmutableMultiDict
 from microflask.wrappers import Request
@@ -71,17 +73,50 @@ def test_sessions_still_read_their_cookie() -> None:
 
     @app.get("/set")
     async def set_value() -> str:
-        from microflask import session
-
         session["n"] = 1
         return "set"
 
     @app.get("/get")
     def get_value() -> str:
-        from microflask import session
-
         return str(session.get("n"))
 
     client = app.test_client()
     client.get("/set")
     assert client.get("/get").text == "1"
+
+
+def test_a_cookie_the_test_client_set_is_replaced_by_the_apps() -> None:
+    """``client.set_cookie`` and ``session_transaction`` file their cookie where the app's own
+    ``Set-Cookie`` lands, so the app's next value replaces it (both would otherwise be sent,
+    the stale one first, and the first value wins)."""
+    app = Flask(__name__)
+    app.secret_key = "k"
+
+    @app.get("/flavour/<name>")
+    def set_flavour(name: str) -> Any:
+        response = make_response("set")
+        response.set_cookie("flavour", name)
+        return response
+
+    @app.get("/count")
+    def count() -> str:
+        session["n"] = session.get("n", 0) + 1
+        return str(session["n"])
+
+    @app.get("/seen")
+    def seen() -> dict[str, Any]:
+        return {"flavour": request.cookies.getlist("flavour"), "sessions": len(request.cookies.getlist("session"))}
+
+    client = app.test_client()
+    client.set_cookie("flavour", "vanilla")
+    client.get("/flavour/lemon")
+    assert client.get("/seen").get_json()["flavour"] == ["lemon"]
+    client.set_cookie("flavour", "mint")
+    assert client.get("/seen").get_json()["flavour"] == ["mint"]
+
+    assert client.get("/count").text == "1"
+    with client.session_transaction() as sess:
+        sess["n"] = 10
+    assert client.get("/count").text == "11"
+    assert client.get("/count").text == "12"
+    assert client.get("/seen").get_json()["sessions"] == 1

@@ -57,6 +57,8 @@ PACKAGES = {
     "ext_frozen.py": "flask_frozen",
     "ext_flatpages.py": "flask_flatpages",
     "ext_appbuilder.py": "flask_appbuilder",
+    "ext_dance.py": "flask_dance",  # OAuth through requests-oauthlib, against a provider stand-in on 127.0.0.1
+    "ext_apscheduler.py": "flask_apscheduler",
 }
 
 

@@ -1,7 +1,8 @@
 """Flask-Dance (``flask_dance``), as its docs show it: ``make_github_blueprint(...)`` registered
 under ``/login``, ``github.authorized`` and ``github.get("/user")`` in a view; the login view's
 redirect to the provider with the state kept in the session; the authorized callback exchanging
-the code for a token (kept in the session by default, or in a custom storage); the
+the code for a token (kept in the session by default, in a custom storage, or per user in a
+database: ``SQLAlchemyStorage`` with Flask-SQLAlchemy and Flask-Login, the docs' multi-user setup); the
 ``oauth_authorized``, ``oauth_before_login`` and ``oauth_error`` signals (blinker); a generic
 ``OAuth2ConsumerBlueprint`` and its ``session``; and the testing recipe of its docs (a
 ``MemoryStorage`` put on the blueprint with ``monkeypatch``); in def and async def views.
@@ -30,7 +31,10 @@ from betamax import Betamax
 from flask import Flask, flash, get_flashed_messages, jsonify, redirect, session, url_for
 from flask_dance.consumer import OAuth2ConsumerBlueprint, oauth_authorized, oauth_before_login, oauth_error
 from flask_dance.consumer.storage import BaseStorage, MemoryStorage
+from flask_dance.consumer.storage.sqla import OAuthConsumerMixin, SQLAlchemyStorage
 from flask_dance.contrib.github import github, make_github_blueprint
+from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
+from flask_sqlalchemy import SQLAlchemy
 from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
 
 CLIENT_ID = "dance-client"
@@ -422,3 +426,88 @@ def test_the_betamax_fixture_records_then_replays(
     with app.test_client() as client:  # the same cassette again: replayed, the provider is not asked
         assert client.get("/", base_url="https://example.com").text == "You are @octocat on GitHub"
     assert provider.api_authorizations == [f"Bearer {ACCESS_TOKEN}"]
+
+
+# The docs' multi-user setup: tokens in a database (SQLAlchemyStorage with Flask-SQLAlchemy),
+# tied to Flask-Login's current_user; the oauth_authorized handler finds or makes the user,
+# stores the token for them and logs them in.
+
+
+def make_multi_user_app(kind: str, provider: Provider, database: str) -> Flask:
+    app = make_app(kind, provider)
+    app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{database}"
+    db = SQLAlchemy(app)
+
+    class User(UserMixin, db.Model):  # type: ignore[name-defined,misc]
+        id = db.Column(db.Integer, primary_key=True)
+        username = db.Column(db.String(250), unique=True)
+
+    class OAuth(OAuthConsumerMixin, db.Model):  # type: ignore[name-defined,misc]
+        provider_user_id = db.Column(db.String(256), unique=True, nullable=False)
+        user_id = db.Column(db.Integer, db.ForeignKey(User.id), nullable=False)
+        user = db.relationship(User)
+
+    login_manager = LoginManager(app)
+    login_manager.login_view = "github.login"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> Any:
+        return db.session.get(User, int(user_id))
+
+    github_bp = app.extensions["github_bp"]
+    github_bp.storage = SQLAlchemyStorage(OAuth, db.session, user=current_user)
+
+    @oauth_authorized.connect_via(github_bp)
+    def github_logged_in(blueprint: Any, token: dict[str, Any]) -> Any:
+        info = blueprint.session.get("/user").json()
+        oauth = db.session.scalars(
+            db.select(OAuth).filter_by(provider=blueprint.name, provider_user_id=str(info["id"]))
+        ).one_or_none()
+        if oauth is None:
+            oauth = OAuth(provider=blueprint.name, provider_user_id=str(info["id"]), token=token)
+        if oauth.user is None:
+            oauth.user = User(username=info["login"])
+            db.session.add(oauth)
+            db.session.commit()
+        login_user(oauth.user)
+        flash("Successfully signed in.")
+        return False  # stored above, for this user
+
+    if kind == "def":
+
+        @app.get("/me")
+        @login_required
+        def me() -> Any:
+            return jsonify(user=current_user.username, github=github.get("/user").json()["login"])
+
+    else:
+
+        @app.get("/me")
+        @login_required
+        async def me() -> Any:
+            reply = await app.ensure_async(github.get)("/user")
+            return jsonify(user=current_user.username, github=reply.json()["login"])
+
+    with app.app_context():
+        db.create_all()
+    app.extensions["dance_models"] = (db, OAuth)
+    return app
+
+
+def test_the_docs_multi_user_setup(kind: str, provider: Provider, tmp_path: Any) -> None:
+    app = make_multi_user_app(kind, provider, str(tmp_path / "users.db"))
+    db, OAuth = app.extensions["dance_models"]
+    client = app.test_client()
+    assert client.get("/me").headers["Location"].startswith("/login/github?next=")  # login_view
+    state = login_redirect(client, provider)["state"][0]
+    client.get(f"/login/github/authorized?code={CODE}&state={state}")
+    assert client.get("/flashes").get_json() == ["Please log in to access this page.", "Successfully signed in."]
+    assert client.get("/me").get_json() == {"user": "octocat", "github": "octocat"}
+    with app.app_context():
+        (row,) = db.session.scalars(db.select(OAuth)).all()
+        assert (row.provider, row.provider_user_id, row.user.username) == ("github", "583231", "octocat")
+        assert row.token["access_token"] == ACCESS_TOKEN
+    assert "github_oauth_token" not in client.get("/session").get_json()  # in the database instead
+    # Another browser is anonymous: to the login view. (Its github.authorized would raise
+    # ValueError: the storage needs a user unless made with user_required=False.)
+    assert app.test_client().get("/me").headers["Location"].startswith("/login/github?next=")

@@ -45,7 +45,8 @@ def index():
 
 @pytest.fixture
 def no_run_main(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(RUN_MAIN, raising=False)
+    monkeypatch.setenv(RUN_MAIN, "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv(RUN_MAIN)
 
 
 @pytest.mark.usefixtures("no_run_main")
@@ -75,9 +76,12 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[dict[str, Any
 
     calls: list[tuple[dict[str, Any], str | None]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((kw, os.environ.get(RUN_MAIN))))
-    monkeypatch.delenv("MICROFLASK_APP", raising=False)
-    monkeypatch.delenv("MICROFLASK_DEBUG", raising=False)
-    monkeypatch.delenv(RUN_MAIN, raising=False)
+    monkeypatch.setenv("MICROFLASK_APP", "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv("MICROFLASK_APP")
+    monkeypatch.setenv("MICROFLASK_DEBUG", "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv("MICROFLASK_DEBUG")
+    monkeypatch.setenv(RUN_MAIN, "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv(RUN_MAIN)
     monkeypatch.setattr("microflask.cli._loaded_app", None)
     yield calls
 
@@ -164,8 +168,10 @@ def test_flask_apschedulers_start_in_debug_mode_runs_in_the_child(tmp_path: Path
 def test_a_given_debug_flag_is_seen_by_the_factory(
     monkeypatch: pytest.MonkeyPatch, given: bool | None, env: str | None, seen: bool
 ) -> None:
-    monkeypatch.delenv("MICROFLASK_DEBUG", raising=False)
-    monkeypatch.delenv("FLASK_DEBUG", raising=False)
+    monkeypatch.setenv("MICROFLASK_DEBUG", "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv("MICROFLASK_DEBUG")
+    monkeypatch.setenv("FLASK_DEBUG", "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv("FLASK_DEBUG")
     if env is not None:
         monkeypatch.setenv("FLASK_DEBUG", env)
     seen_by_factory: list[bool] = []

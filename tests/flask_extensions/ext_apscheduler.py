@@ -119,8 +119,11 @@ def make_app(kind: str, **settings: Any) -> tuple[Flask, APScheduler]:
 
 
 @pytest.fixture(autouse=True)
-def clean_runs() -> None:
+def clean_runs(monkeypatch: pytest.MonkeyPatch) -> None:
     RUNS.clear()
+    # Not in debug mode: there, start() only starts in a reloader's child (WERKZEUG_RUN_MAIN).
+    for name in ("MICROFLASK_DEBUG", "FLASK_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
 
 
 @pytest.fixture(params=["def", "async"])

@@ -17,6 +17,7 @@ factory) and passes the app's location and the debug flag in ``MICROFLASK_APP`` 
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import os
 import sys
@@ -57,7 +58,7 @@ from .discovery import (
     plugin_entry_points,
     prepare_import,
 )
-from .serving import load_dotenv, running_from_cli
+from .serving import load_dotenv, reloader_child, running_from_cli
 
 if TYPE_CHECKING:
     from .app import MicroFlask
@@ -390,19 +391,21 @@ def run(
         cwd = os.getcwd()
         root = application.root_path
         options["reload_dirs"] = [cwd] if root == cwd or root.startswith(cwd + os.sep) else [cwd, root]
-    uvicorn.run(
-        "microflask.cli:_serve_target",
-        factory=True,
-        host=host,
-        port=port,
-        reload=use_reload,
-        workers=workers,
-        root_path=root_path,
-        proxy_headers=proxy_headers,
-        forwarded_allow_ips=forwarded_allow_ips,
-        log_level=log_level.value,
-        **options,
-    )
+    # The reloader's child serves with WERKZEUG_RUN_MAIN=true, as under Flask's reloader.
+    with reloader_child() if use_reload else contextlib.nullcontext():
+        uvicorn.run(
+            "microflask.cli:_serve_target",
+            factory=True,
+            host=host,
+            port=port,
+            reload=use_reload,
+            workers=workers,
+            root_path=root_path,
+            proxy_headers=proxy_headers,
+            forwarded_allow_ips=forwarded_allow_ips,
+            log_level=log_level.value,
+            **options,
+        )
 
 
 def _serve_target() -> MicroFlask:

@@ -20,6 +20,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
@@ -28,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from .app import MicroFlask
-from .serving import debug_from_env, load_dotenv
+from .serving import DEBUG_ENV, debug_from_env, environ_set, load_dotenv
 
 if TYPE_CHECKING:
     from typer.core import TyperGroup
@@ -280,7 +281,11 @@ class ScriptInfo:
         """Find and import the app once; apply the debug setting. Raises NoAppException."""
         if self.app is None:
             try:
-                self.app = self._load()
+                # A --debug/--no-debug given is in the environment while the app loads, as in
+                # Flask: its module and factory see it through get_debug_flag().
+                given = self.debug
+                with environ_set(DEBUG_ENV, "1" if given else "0") if given is not None else nullcontext():
+                    self.app = self._load()
             except NoAppException as e:
                 e.show_traceback = bool(self.effective_debug())
                 raise

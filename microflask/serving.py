@@ -8,10 +8,10 @@ from Flask keeps its settings. Uvicorn and python-dotenv are imported when they 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -21,7 +21,10 @@ __all__ = [
     "DOTENV_FILES",
     "debug_from_env",
     "env_flag",
+    "environ_set",
+    "is_running_from_reloader",
     "load_dotenv",
+    "reloader_child",
     "run_app",
     "running_from_cli",
     "server_address",
@@ -32,6 +35,11 @@ __all__ = [
 DOTENV_FILES = (".env", ".microflaskenv", ".flaskenv")
 #: Set by the command line while it runs: ``app.run()`` then does nothing (the command serves).
 RUN_FROM_CLI = "MICROFLASK_RUN_FROM_CLI"
+#: The debug flag's variable (``FLASK_DEBUG`` is read after it).
+DEBUG_ENV = "MICROFLASK_DEBUG"
+#: ``"true"`` in the process the reloader starts to serve the app: Werkzeug's name, which code
+#: that starts background work once checks (Flask-APScheduler in debug mode, for one).
+RUN_MAIN = "WERKZEUG_RUN_MAIN"
 #: ``app.run()`` options that only Werkzeug's development server knows: dropped, since
 #: Uvicorn serves an app object without a reloader, threads or an interactive debugger.
 WERKZEUG_ONLY_OPTIONS = frozenset(
@@ -68,7 +76,7 @@ def env_flag(*names: str) -> bool | None:
 
 def debug_from_env() -> bool | None:
     """``MICROFLASK_DEBUG`` (else ``FLASK_DEBUG``) as a bool; None when unset."""
-    return env_flag("MICROFLASK_DEBUG", "FLASK_DEBUG")
+    return env_flag(DEBUG_ENV, "FLASK_DEBUG")
 
 
 def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool = True) -> bool:
@@ -102,19 +110,41 @@ def load_dotenv(path: str | os.PathLike[str] | None = None, load_defaults: bool 
     return bool(values)
 
 
-@contextmanager
-def running_from_cli() -> Iterator[None]:
-    """While a command runs: ``app.run()`` called by the app's module then does nothing (the
-    command serves, or is not a server at all). Processes started meanwhile inherit it."""
-    before = os.environ.get(RUN_FROM_CLI)
-    os.environ[RUN_FROM_CLI] = "true"
+@contextlib.contextmanager
+def environ_set(name: str, value: str) -> Iterator[None]:
+    """``os.environ[name] = value`` for the block (inherited by processes started in it), then
+    as before."""
+    before = os.environ.get(name)
+    os.environ[name] = value
     try:
         yield
     finally:
         if before is None:
-            os.environ.pop(RUN_FROM_CLI, None)
+            os.environ.pop(name, None)
         else:
-            os.environ[RUN_FROM_CLI] = before
+            os.environ[name] = before
+
+
+def running_from_cli() -> contextlib.AbstractContextManager[None]:
+    """While a command runs: ``app.run()`` called by the app's module then does nothing (the
+    command serves, or is not a server at all). Processes started meanwhile inherit it."""
+    return environ_set(RUN_FROM_CLI, "true")
+
+
+def reloader_child() -> contextlib.AbstractContextManager[None]:
+    """While the reloader runs (``microflask run --debug``): the processes it starts to serve
+    the app have ``WERKZEUG_RUN_MAIN=true``, as under Flask's reloader, so
+    :func:`is_running_from_reloader` (and Werkzeug's) is true there. The reloader's own process
+    has loaded the app before, without it."""
+    return environ_set(RUN_MAIN, "true")
+
+
+def is_running_from_reloader() -> bool:
+    """Whether this process serves the app for the reloader of ``microflask run`` (Werkzeug's
+    ``werkzeug.serving.is_running_from_reloader``): ``WERKZEUG_RUN_MAIN`` is ``"true"``. Code
+    that must run once under the reloader (a scheduler, a background thread) checks it in debug
+    mode, since the app is loaded by the reloader's process first and by its child again."""
+    return os.environ.get(RUN_MAIN) == "true"
 
 
 def server_address(config: Config | dict[str, Any], host: str | None, port: int | str | None) -> tuple[str, int]:

@@ -331,7 +331,8 @@ def here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(sys, "path", list(sys.path))
     for key in ("MICROFLASK_APP", "MICROFLASK_DEBUG"):
-        monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv(key, "")  # recorded: put back (unset) after the test, even if set meanwhile
+        monkeypatch.delenv(key)
     before = set(sys.modules)
     yield tmp_path
     for name in set(sys.modules) - before:
@@ -380,7 +381,8 @@ def test_load_dotenv(here: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     (here / ".microflaskenv").write_text("MICROFLASK_APP=from_microflaskenv\nMF_TEST_ONLY_IN_MICROFLASKENV=yes\n")
     (here / ".env").write_text("MICROFLASK_APP=from_env\nMF_TEST_PRESET=from_env\n")
     for key in ("MF_TEST_ONLY_IN_MICROFLASKENV", "MICROFLASK_SKIP_DOTENV"):
-        monkeypatch.delenv(key, raising=False)
+        monkeypatch.setenv(key, "")  # recorded: put back (unset) after the test, even if set meanwhile
+        monkeypatch.delenv(key)
     monkeypatch.setenv("MF_TEST_PRESET", "preset")
     assert load_dotenv()
     assert os.environ["MICROFLASK_APP"] == "from_env"  # .env wins over .microflaskenv
@@ -659,8 +661,10 @@ def served(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, dict[str
 
     calls: list[tuple[str, dict[str, Any]]] = []
     monkeypatch.setattr(uvicorn, "run", lambda target, **kw: calls.append((target, kw)))
-    monkeypatch.delenv("MICROFLASK_APP", raising=False)
-    monkeypatch.delenv("MICROFLASK_DEBUG", raising=False)
+    monkeypatch.setenv("MICROFLASK_APP", "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv("MICROFLASK_APP")
+    monkeypatch.setenv("MICROFLASK_DEBUG", "")  # recorded: put back (unset) after the test, even if set meanwhile
+    monkeypatch.delenv("MICROFLASK_DEBUG")
     monkeypatch.setattr("microflask.cli._loaded_app", None)
     yield calls
 

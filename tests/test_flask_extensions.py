@@ -58,6 +58,8 @@ PACKAGES = {
     "ext_flatpages.py": "flask_flatpages",
     "ext_appbuilder.py": "flask_appbuilder",
     "ext_security.py": "flask_security",
+    "ext_dance.py": "flask_dance",  # OAuth through requests-oauthlib, against a provider stand-in on 127.0.0.1
+    "ext_apscheduler.py": "flask_apscheduler",
 }
 
 

@@ -57,6 +57,7 @@ PACKAGES = {
     "ext_frozen.py": "flask_frozen",
     "ext_flatpages.py": "flask_flatpages",
     "ext_appbuilder.py": "flask_appbuilder",
+    "ext_spectree.py": "spectree",
 }
 
 

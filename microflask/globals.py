@@ -10,6 +10,7 @@ the bottom of the package and anything may import it.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
@@ -59,6 +60,24 @@ def _lookup_request_context() -> AppContext:
     return ctx
 
 
+_werkzeug_proxy_classes: dict[type, type] = {}
+
+
+def _unbound_proxy_class() -> type:
+    """What a proxy's ``__class__`` is outside its context: :class:`_Proxy`, or once Werkzeug's
+    ``werkzeug.local`` is imported, a class counting as its ``LocalProxy``, so code written for
+    Flask that leaves proxies alone (``isinstance(value, LocalProxy)``: Flask-Injector going
+    through ``app.jinja_env.globals``) leaves ours alone too. Never imports Werkzeug."""
+    local = sys.modules.get("werkzeug.local")
+    base = getattr(local, "LocalProxy", None)
+    if not isinstance(base, type):
+        return _Proxy
+    marker = _werkzeug_proxy_classes.get(base)
+    if marker is None:
+        marker = _werkzeug_proxy_classes[base] = type("LocalProxy", (base,), {"__slots__": (), "__module__": __name__})
+    return marker
+
+
 class _Proxy:
     """Forwards every operation to the object ``lookup()`` returns right now."""
 
@@ -77,7 +96,7 @@ class _Proxy:
         try:
             return type(self._lookup())
         except RuntimeError:
-            return _Proxy
+            return _unbound_proxy_class()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lookup(), name)

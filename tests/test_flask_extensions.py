@@ -58,6 +58,7 @@ PACKAGES = {
     "ext_flatpages.py": "flask_flatpages",
     "ext_appbuilder.py": "flask_appbuilder",
     "ext_spectree.py": "spectree",
+    "ext_injector.py": "flask_injector",
 }
 
 

@@ -10,6 +10,7 @@ the bottom of the package and anything may import it.
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
@@ -100,6 +101,14 @@ class _Proxy:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lookup(), name)
+
+    # copy.copy(g) copies the object behind the proxy, as Werkzeug's proxies do (Flask-Executor
+    # hands a copy of g to its worker).
+    def __copy__(self) -> Any:
+        return copy.copy(self._lookup())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(self._lookup(), memo)
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._lookup(), name, value)

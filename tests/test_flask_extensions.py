@@ -59,6 +59,7 @@ PACKAGES = {
     "ext_appbuilder.py": "flask_appbuilder",
     "ext_spectree.py": "spectree",
     "ext_injector.py": "flask_injector",
+    "ext_executor.py": "flask_executor",
 }
 
 

@@ -238,8 +238,10 @@ def cookie_pairs(header: str) -> list[tuple[str, str]]:
         if not sep:
             key, value = "", key
         key, value = key.strip(), value.strip()
+        if value[:1] == '"':
+            value = http.cookies._unquote(value)  # type: ignore[attr-defined]  # the stdlib's cookie unquoting
         if key or value:
-            pairs.append((key, http.cookies._unquote(value)))  # type: ignore[attr-defined]  # the stdlib's cookie unquoting
+            pairs.append((key, value))
     return pairs
 
 

@@ -193,6 +193,16 @@ def _session_cookie_jar_update(client: httpx2.Client | httpx2.AsyncClient, respo
             client.cookies.set(name, value)
 
 
+def _drop_shadowed_cookies(client: httpx2.Client | httpx2.AsyncClient) -> None:
+    """One cookie per name, as Werkzeug's client keeps: a cookie the client set itself
+    (``set_cookie``, ``session_transaction``: no domain) is replaced by the one of the same name
+    a response set later (stored under the request's host)."""
+    jar = client.cookies.jar
+    from_responses = {cookie.name for cookie in jar if cookie.domain}
+    for cookie in [c for c in jar if not c.domain and c.name in from_responses]:
+        jar.clear(cookie.domain, cookie.path, cookie.name)
+
+
 def _cookie_header(client: httpx2.Client | httpx2.AsyncClient) -> dict[str, str]:
     cookies = "; ".join(f"{cookie.name}={cookie.value}" for cookie in client.cookies.jar)
     return {"cookie": cookies} if cookies else {}
@@ -380,7 +390,9 @@ class TestClient(_FlaskRequests, _CookieMethods, StarletteTestClient):
         await _call_app(self.application, scope, receive, send)
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return as_test_response(super().send(request, **kwargs), _raw_body(request))
+        response = super().send(request, **kwargs)
+        _drop_shadowed_cookies(self)
+        return as_test_response(response, _raw_body(request))
 
     def open(
         self, *args: Any, buffered: bool = False, follow_redirects: bool | None = None, **kwargs: Any
@@ -525,7 +537,9 @@ class AsyncTestClient(_FlaskRequests, _CookieMethods, httpx2.AsyncClient):
         _session_cookie_jar_update(self, response)
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> TestResponse:  # type: ignore[override]
-        return as_test_response(await super().send(request, **kwargs), _raw_body(request))
+        response = await super().send(request, **kwargs)
+        _drop_shadowed_cookies(self)
+        return as_test_response(response, _raw_body(request))
 
     get: Callable[..., Awaitable[TestResponse]] = _verb("GET")  # type: ignore[assignment]
     post: Callable[..., Awaitable[TestResponse]] = _verb("POST")  # type: ignore[assignment]

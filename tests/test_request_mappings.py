@@ -141,3 +141,33 @@ def test_websocket_headers_and_cookies() -> None:
 
     with TestClient(app).websocket_connect("/ws", headers={"X-Token": "w", "Cookie": "a=1; a=2"}) as conn:
         assert conn.receive_json() == {"token": "w", "a": ["1", "2"]}
+
+
+@pytest.mark.anyio
+async def test_test_clients_keep_one_cookie_per_name() -> None:
+    """A cookie the client set itself is replaced by the one of the same name a response sets
+    (the request then carries only the new one, which ``request.cookies`` reads first)."""
+    app = MicroFlask(__name__)
+    app.config["SECRET_KEY"] = "k"
+
+    @app.get("/set/<value>")
+    def set_value(value: str) -> Any:
+        response = app.make_response("set")
+        response.set_cookie("flavour", value)
+        return response
+
+    @app.get("/read")
+    def read() -> Any:
+        return {"flavour": request.cookies.getlist("flavour"), "header": request.headers.getlist("cookie")}
+
+    client = app.test_client()
+    client.set_cookie("flavour", "vanilla")
+    assert client.get("/read").get_json()["flavour"] == ["vanilla"]
+    client.get("/set/lemon")
+    assert client.get("/read").get_json()["flavour"] == ["lemon"]
+    assert client.get_cookie("flavour").value == "lemon"
+
+    async with app.async_test_client() as async_client:
+        async_client.set_cookie("flavour", "vanilla")
+        await async_client.get("/set/mint")
+        assert (await async_client.get("/read")).json == {"flavour": ["mint"], "header": ["flavour=mint"]}

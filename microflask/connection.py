@@ -14,7 +14,7 @@ from starlette.datastructures import URL
 
 from .datastructures import Accept, HeaderSet, ImmutableMultiDict, MultiDict, UserAgent
 from .headervalues import parse_http_date
-from .httputil import cookie_pairs, route_path, wsgi_environ
+from .httputil import RequestHeaders, cookie_pairs, route_path, wsgi_environ
 from .requestheaders import (
     Authorization,
     CharsetAccept,
@@ -39,10 +39,18 @@ class ConnectionAttributes:
     """Flask's sync attributes of an HTTP request or a websocket, read from the ASGI scope."""
 
     scope: Any
-    headers: Any
     #: Set by routing: the matched rule, and the values its converters produced.
     url_rule: Rule | None = None
     view_args: dict[str, Any] | None = None
+
+    @property
+    def headers(self) -> RequestHeaders:
+        """The request's headers, as Werkzeug's (see :class:`~microflask.httputil.RequestHeaders`):
+        looked up case-insensitively; iterating gives ``(name, value)`` pairs."""
+        headers: RequestHeaders | None = self.__dict__.get("_headers")
+        if headers is None:
+            headers = self._headers = RequestHeaders(scope=self.scope)
+        return headers
 
     @cached_property
     def args(self) -> MultiDict[str]:
@@ -53,7 +61,7 @@ class ConnectionAttributes:
         return ImmutableMultiDict(parse_qsl(query.decode("latin-1"), keep_blank_values=True))
 
     @cached_property
-    def cookies(self) -> ImmutableMultiDict[str]:  # type: ignore[override]
+    def cookies(self) -> ImmutableMultiDict[str]:
         """The request's cookies, as Werkzeug's: an :class:`ImmutableMultiDict` (the first value
         of a repeated name wins, ``getlist`` gives all; ``get(name, default, type)``), read from
         every ``Cookie`` header when first used."""

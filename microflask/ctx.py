@@ -215,16 +215,31 @@ class RequestContext(AppContext):
         already matched before its context exists, so ``request.endpoint`` is set; a no-op."""
 
 
+def _joined(ctx: AppContext) -> AppContext:
+    """``ctx`` (a request's context), or where another context of its app is active, a copy of
+    ``ctx`` with that context's ``g``."""
+    active = _cv_context.get(None)
+    if active is None or active is ctx or active.app is not ctx.app or not isinstance(ctx, RequestContext):
+        return ctx
+    joined = ctx.copy()
+    joined.g = active.g
+    return joined
+
+
 def copy_current_request_context(func: F) -> F:
     """Wrap ``func`` so it runs with the current request's context, wherever it is called
-    later (another task, a thread, after the view returned). Sync or async."""
+    later (another task, a thread, after the view returned). Sync or async.
+
+    Its ``g`` is the request's; but called where an app context of the same app is active (one
+    the caller pushed, as Flask-Executor does in its worker with a copy of ``g``), it uses that
+    context's ``g``, as Flask joins the request to an active app context."""
     ctx = _lookup_request_context()
 
     if inspect.iscoroutinefunction(func):
 
         @functools.wraps(func)
         async def run_async(*args: Any, **kwargs: Any) -> Any:
-            token = _cv_context.set(ctx)
+            token = _cv_context.set(_joined(ctx))
             try:
                 return await func(*args, **kwargs)
             finally:
@@ -234,7 +249,7 @@ def copy_current_request_context(func: F) -> F:
 
     @functools.wraps(func)
     def run(*args: Any, **kwargs: Any) -> Any:
-        token = _cv_context.set(ctx)
+        token = _cv_context.set(_joined(ctx))
         try:
             return func(*args, **kwargs)
         finally:

@@ -10,6 +10,8 @@ the bottom of the package and anything may import it.
 
 from __future__ import annotations
 
+import copy
+import sys
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, cast
@@ -59,6 +61,24 @@ def _lookup_request_context() -> AppContext:
     return ctx
 
 
+_werkzeug_proxy_classes: dict[type, type] = {}
+
+
+def _unbound_proxy_class() -> type:
+    """What a proxy's ``__class__`` is outside its context: :class:`_Proxy`, or once Werkzeug's
+    ``werkzeug.local`` is imported, a class counting as its ``LocalProxy``, so code written for
+    Flask that leaves proxies alone (``isinstance(value, LocalProxy)``: Flask-Injector going
+    through ``app.jinja_env.globals``) leaves ours alone too. Never imports Werkzeug."""
+    local = sys.modules.get("werkzeug.local")
+    base = getattr(local, "LocalProxy", None)
+    if not isinstance(base, type):
+        return _Proxy
+    marker = _werkzeug_proxy_classes.get(base)
+    if marker is None:
+        marker = _werkzeug_proxy_classes[base] = type("LocalProxy", (base,), {"__slots__": (), "__module__": __name__})
+    return marker
+
+
 class _Proxy:
     """Forwards every operation to the object ``lookup()`` returns right now."""
 
@@ -77,10 +97,18 @@ class _Proxy:
         try:
             return type(self._lookup())
         except RuntimeError:
-            return _Proxy
+            return _unbound_proxy_class()
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._lookup(), name)
+
+    # copy.copy(g) copies the object behind the proxy, as Werkzeug's proxies do (Flask-Executor
+    # hands a copy of g to its worker).
+    def __copy__(self) -> Any:
+        return copy.copy(self._lookup())
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Any:
+        return copy.deepcopy(self._lookup(), memo)
 
     def __setattr__(self, name: str, value: Any) -> None:
         setattr(self._lookup(), name, value)

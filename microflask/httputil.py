@@ -7,21 +7,23 @@ import http.cookies
 import re
 import sys
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http import HTTPStatus
 from typing import Any
 
-from starlette.datastructures import MutableHeaders
+from starlette.datastructures import Headers, MutableHeaders
 
 _NO_DEFAULT: Any = object()
 
 __all__ = [
+    "RequestHeaders",
     "SafeHeaders",
     "content_disposition",
     "content_type_header",
     "converted_values",
+    "cookie_pairs",
     "dump_cookie",
     "header_pairs",
     "host_is_trusted",
@@ -249,6 +251,53 @@ def _safe_header_name(name: str) -> str:
     if not name or any(c in name for c in ' \t\r\n\x00:()<>@,;\\"/[]?={}') or not name.isascii():
         raise ValueError(f"Invalid header name {name!r}.")
     return name
+
+
+class RequestHeaders(Headers):
+    """A request's headers (immutable, looked up case-insensitively), with Werkzeug's request
+    headers API besides Starlette's: iterating gives ``(name, value)`` pairs, the names written as
+    Werkzeug writes them from a WSGI environ (``X-Token``, ``Content-Type``), so ``dict(iter(h))``
+    and ``dict(h)`` give those names; ``keys(lower=True)``/``items(lower=True)`` give them
+    lowercase, ``get(key, default, type)`` and ``getlist(key, type)`` convert values."""
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
+        return iter(self.items())
+
+    def items(self, lower: bool = False) -> list[tuple[str, str]]:  # type: ignore[override]
+        """Every ``(name, value)`` pair, repeated names included."""
+        if lower:
+            return super().items()
+        return [(key.decode("latin-1").title(), value.decode("latin-1")) for key, value in self._list]
+
+    def keys(self, lower: bool = False) -> list[str]:  # type: ignore[override]
+        """Every name (repeated names too), as :meth:`items` writes them."""
+        if lower:
+            return super().keys()
+        return [key.decode("latin-1").title() for key, _ in self._list]
+
+    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:  # type: ignore[override]
+        """The first ``key`` header; converted by ``type`` (``default`` if that raises ValueError)."""
+        try:
+            value = self[key]
+        except KeyError:
+            return default
+        if type is None:
+            return value
+        try:
+            return type(value)
+        except ValueError:
+            return default
+
+    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
+        """Every ``key`` header; with ``type``, the values it converts (the others are left out)."""
+        return converted_values(super().getlist(key), type)
+
+    def get_all(self, key: str) -> list[str]:
+        return self.getlist(key)
+
+    def to_wsgi_list(self) -> list[tuple[str, str]]:
+        """The ``(name, value)`` pairs, as a list."""
+        return self.items()
 
 
 class SafeHeaders(MutableHeaders):

@@ -48,28 +48,35 @@ class View:
     @classmethod
     def as_view(cls, name: str, *class_args: Any, **class_kwargs: Any) -> Callable[..., Any]:
         """A view function for ``add_url_rule``; ``class_args``/``class_kwargs`` go to ``__init__``."""
-        if cls.init_every_request:
+        # The view function closes over class_args and class_kwargs, as Flask's does: code written
+        # for Flask reads them from its closure to make the instance itself (Flask-Injector).
+        is_async = cls._is_async() is not False
+        if cls.init_every_request and not is_async:
 
-            def instance() -> View:
+            def view(**kwargs: Any) -> Any:
                 # view.view_class, not cls: replacing it on the view function takes effect (as Flask).
-                return view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined,no-any-return]
+                self = view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined]
+                return self.dispatch_request(**kwargs)
+
+        elif cls.init_every_request:
+
+            async def view(**kwargs: Any) -> Any:  # type: ignore[misc]
+                self = view.view_class(*class_args, **class_kwargs)  # type: ignore[attr-defined]
+                rv = self.dispatch_request(**kwargs)
+                return await rv if inspect.isawaitable(rv) else rv
 
         else:
             shared = cls(*class_args, **class_kwargs)
+            if not is_async:
 
-            def instance() -> View:
-                return shared
+                def view(**kwargs: Any) -> Any:
+                    return shared.dispatch_request(**kwargs)
 
-        if cls._is_async() is False:
+            else:
 
-            def view(**kwargs: Any) -> Any:
-                return instance().dispatch_request(**kwargs)
-
-        else:
-
-            async def view(**kwargs: Any) -> Any:  # type: ignore[misc]
-                rv = instance().dispatch_request(**kwargs)
-                return await rv if inspect.isawaitable(rv) else rv
+                async def view(**kwargs: Any) -> Any:  # type: ignore[misc]
+                    rv = shared.dispatch_request(**kwargs)
+                    return await rv if inspect.isawaitable(rv) else rv
 
         for decorator in cls.decorators:
             view = decorator(view)

@@ -60,6 +60,9 @@ PACKAGES = {
     "ext_security.py": "flask_security",
     "ext_dance.py": "flask_dance",  # OAuth through requests-oauthlib, against a provider stand-in on 127.0.0.1
     "ext_apscheduler.py": "flask_apscheduler",
+    "ext_spectree.py": "spectree",
+    "ext_injector.py": "flask_injector",
+    "ext_executor.py": "flask_executor",
 }
 
 

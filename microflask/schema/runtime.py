@@ -188,7 +188,7 @@ def _from_multi(values: Any, adapter: ModelAdapter) -> dict[str, Any]:
 
 def _from_headers(headers: Headers, adapter: ModelAdapter) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for key in headers:
+    for key in headers.keys():
         name = key.lower().replace("-", "_")
         out[name] = headers.getlist(key) if name in adapter.multi_fields else headers[key]
     return out

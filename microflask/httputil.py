@@ -253,27 +253,9 @@ def _safe_header_name(name: str) -> str:
     return name
 
 
-class RequestHeaders(Headers):
-    """A request's headers (immutable, looked up case-insensitively), with Werkzeug's request
-    headers API besides Starlette's: iterating gives ``(name, value)`` pairs, the names written as
-    Werkzeug writes them from a WSGI environ (``X-Token``, ``Content-Type``), so ``dict(iter(h))``
-    and ``dict(h)`` give those names; ``keys(lower=True)``/``items(lower=True)`` give them
-    lowercase, ``get(key, default, type)`` and ``getlist(key, type)`` convert values."""
-
-    def __iter__(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
-        return iter(self.items())
-
-    def items(self, lower: bool = False) -> list[tuple[str, str]]:  # type: ignore[override]
-        """Every ``(name, value)`` pair, repeated names included."""
-        if lower:
-            return super().items()
-        return [(key.decode("latin-1").title(), value.decode("latin-1")) for key, value in self._list]
-
-    def keys(self, lower: bool = False) -> list[str]:  # type: ignore[override]
-        """Every name (repeated names too), as :meth:`items` writes them."""
-        if lower:
-            return super().keys()
-        return [key.decode("latin-1").title() for key, _ in self._list]
+class TypedHeaderLookups(Headers):
+    """Werkzeug's header lookups beside Starlette's, shared by request and response headers:
+    ``get(key, default, type)``, ``getlist(key, type)`` and ``get_all(key)``."""
 
     def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:  # type: ignore[override]
         """The first ``key`` header; converted by ``type`` (``default`` if that raises ValueError)."""
@@ -295,12 +277,35 @@ class RequestHeaders(Headers):
     def get_all(self, key: str) -> list[str]:
         return self.getlist(key)
 
+
+class RequestHeaders(TypedHeaderLookups):
+    """A request's headers (immutable, looked up case-insensitively), with Werkzeug's request
+    headers API besides Starlette's: iterating gives ``(name, value)`` pairs, the names written as
+    Werkzeug writes them from a WSGI environ (``X-Token``, ``Content-Type``), so ``dict(iter(h))``
+    and ``dict(h)`` give those names; ``keys(lower=True)``/``items(lower=True)`` give them
+    lowercase, ``get(key, default, type)`` and ``getlist(key, type)`` convert values."""
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:  # type: ignore[override]
+        return iter(self.items())
+
+    def items(self, lower: bool = False) -> list[tuple[str, str]]:  # type: ignore[override]
+        """Every ``(name, value)`` pair, repeated names included."""
+        if lower:
+            return super().items()
+        return [(key.decode("latin-1").title(), value.decode("latin-1")) for key, value in self._list]
+
+    def keys(self, lower: bool = False) -> list[str]:  # type: ignore[override]
+        """Every name (repeated names too), as :meth:`items` writes them."""
+        if lower:
+            return super().keys()
+        return [key.decode("latin-1").title() for key, _ in self._list]
+
     def to_wsgi_list(self) -> list[tuple[str, str]]:
         """The ``(name, value)`` pairs, as a list."""
         return self.items()
 
 
-class SafeHeaders(MutableHeaders):
+class SafeHeaders(TypedHeaderLookups, MutableHeaders):
     """Response headers that refuse to carry a header injection: values set from user input
     with CR/LF are flattened instead of splitting the header (or failing at send time).
 
@@ -319,25 +324,6 @@ class SafeHeaders(MutableHeaders):
         super().append(_safe_header_name(key), safe_header_value(value))
 
     # -- Werkzeug's names, for code written for Flask ---------------------------------
-    def get(self, key: str, default: Any = None, type: Callable[[str], Any] | None = None) -> Any:  # type: ignore[override]
-        """The first ``key`` header; converted by ``type`` (``default`` if that raises ValueError)."""
-        if key not in self:
-            return default
-        value = self[key]
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except ValueError:
-            return default
-
-    def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
-        """Every ``key`` header; with ``type``, the values it converts (the others are left out)."""
-        return converted_values(super().getlist(key), type)
-
-    def get_all(self, key: str) -> list[str]:
-        return self.getlist(key)
-
     def items(self, lower: bool = False) -> list[tuple[str, str]]:  # type: ignore[override]
         """Every ``(name, value)`` pair, repeated names included (names are always lowercase)."""
         return super().items()

@@ -435,7 +435,7 @@ class MicroFlask(RequestSteps):
             else:
                 rv = None
                 if _SIGNALS.connected:
-                    await _signals.send_async(_signals.request_started, self)
+                    await _signals.send_async(_signals.request_started, self, ctx.lane)
                 if not self.session_interface.opens_lazily:
                     await open_session_before_view(self, ctx)
                 if plan.reads_body_first and request.body_to_read_first():  # Flask extensions' mode only
@@ -520,7 +520,7 @@ class MicroFlask(RequestSteps):
                 rv = await self._user_error_answer(ctx, plan, e)
                 response = self._response_naming(ctx, plan, rv, ctx.error_handler)
         if _SIGNALS.connected:
-            await _signals.send_async(_signals.request_finished, self, response=response)
+            await _signals.send_async(_signals.request_finished, self, ctx.lane, response=response)
         return response
 
     def _permanent_session_to_refresh(self, ctx: AppContext) -> Any:
@@ -562,7 +562,7 @@ class MicroFlask(RequestSteps):
         the default page); propagated instead under ``PROPAGATE_EXCEPTIONS`` (by default under
         TESTING or DEBUG, as Flask): raised at once, or under DEBUG after the debug page is sent."""
         if _SIGNALS.connected:
-            await _signals.send_async(_signals.got_request_exception, self, exception=e)
+            await _signals.send_async(_signals.got_request_exception, self, ctx.lane, exception=e)
         if self._propagates_exceptions():
             if not self.debug:
                 raise e

@@ -22,6 +22,7 @@ from urllib.parse import quote
 import anyio.to_thread
 from starlette.routing import Router
 
+from .appclass import AppClass
 from .blueprints import Blueprint
 from .concurrency import call_async_from_sync, is_async_callable, on_event_loop
 from .config import DEFAULT_CONFIG, Config
@@ -55,7 +56,7 @@ class SetupFinishedError(AssertionError, RuntimeError):
     serving. An ``AssertionError`` as in Flask, and a ``RuntimeError`` as microflask raised before."""
 
 
-class AppBase(Scaffold):
+class AppBase(Scaffold, metaclass=AppClass):
     """The app as a registry: config, registration, URL building; no I/O, no requests."""
 
     request_class: type[Request] = Request

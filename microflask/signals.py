@@ -102,10 +102,22 @@ def _awaitable(receiver: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any
     return call
 
 
-async def send_async(signal: Signal, sender: Any, **kwargs: Any) -> None:
-    """Send ``signal`` from async code: async receivers are awaited, sync ones called inline."""
+def _on_lane(lane: Any) -> Callable[[Callable[..., Any]], Callable[..., Coroutine[Any, Any, Any]]]:
+    def wrap(receiver: Callable[..., Any]) -> Callable[..., Coroutine[Any, Any, Any]]:
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await lane.run(functools.partial(receiver, *args, **kwargs))
+
+        return call
+
+    return wrap
+
+
+async def send_async(signal: Signal, sender: Any, _lane: Any = None, **kwargs: Any) -> None:
+    """Send ``signal`` from async code: async receivers are awaited, sync ones called inline, or
+    on ``_lane`` (the request's ``ThreadLane``, for a ``def`` view's request): sync code of a
+    request runs on one thread, as in Flask, where it can read the request's body."""
     if signal.receivers:
-        await signal.send_async(sender, _sync_wrapper=_awaitable, **kwargs)
+        await signal.send_async(sender, _sync_wrapper=_awaitable if _lane is None else _on_lane(_lane), **kwargs)
 
 
 def _through_the_loop(receiver: Callable[..., Any]) -> Callable[..., Any]:

@@ -48,6 +48,7 @@ PACKAGES = {
     "ext_seasurf.py": "flask_seasurf",
     "ext_templates_misc.py": "flask_bootstrap",  # and flask_moment, flask_htmx (the dev extra has all three)
     "ext_sqlalchemy.py": "flask_sqlalchemy",
+    "ext_sentry.py": "sentry_sdk",  # its Flask integration (auto-enabled), with its WSGI wrapper refused
     "ext_wtf.py": "flask_wtf",
     "ext_authlib_client.py": "authlib",  # its OAuth client, against a provider stand-in on 127.0.0.1
     "ext_authlib_server.py": "authlib",  # its OAuth 2 provider: token endpoint, grants, ResourceProtector

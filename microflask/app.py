@@ -28,7 +28,7 @@ from . import responses as _responses
 from . import signals as _signals
 from . import teardown
 from .background import BackgroundTasks
-from .concurrency import Pending, ThreadLane, is_async_callable
+from .concurrency import Pending, ThreadLane, async_partial, is_async_callable
 from .ctx import AppContext, RequestContext
 from .exceptions import (
     HTTPException,
@@ -214,9 +214,9 @@ class MicroFlask(RequestSteps):
             if self.response_class is Response
             else None
         )
-        entry: ASGIApp = functools.partial(self.__call__, _inner=True)
+        entry: ASGIApp = async_partial(self.__call__, _inner=True)
         if self.config["TRUSTED_HOSTS"]:  # checked only when configured: no cost otherwise
-            entry = functools.partial(self._check_host, tuple(self.config["TRUSTED_HOSTS"]))
+            entry = async_partial(self._check_host, tuple(self.config["TRUSTED_HOSTS"]))
         for cls, args, kwargs in reversed(self.user_middleware):
             entry = cls(entry, *args, **kwargs)
         self._entry = entry

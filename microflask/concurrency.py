@@ -14,7 +14,7 @@ import inspect
 import queue
 import threading
 from asyncio.events import _get_running_loop
-from collections.abc import Callable, Coroutine, Generator
+from collections.abc import Awaitable, Callable, Coroutine, Generator
 from types import FrameType, TracebackType
 from typing import Any, NoReturn, TypeVar
 
@@ -27,6 +27,7 @@ __all__ = [
     "MissingAwaitError",
     "Pending",
     "ThreadLane",
+    "async_partial",
     "awaiting_caller",
     "call_async_from_sync",
     "finish_without_loop",
@@ -195,6 +196,20 @@ def awaiting_caller(frame: FrameType | None) -> bool:
     while frame is not None and frame.f_globals.get("__name__") == _PROXY_MODULE:
         frame = frame.f_back
     return frame is not None and bool(frame.f_code.co_flags & _AWAITING_CODE)
+
+
+def async_partial(
+    func: Callable[..., Awaitable[T]], *args: Any, **kwargs: Any
+) -> Callable[..., Coroutine[Any, Any, T]]:
+    """``functools.partial(func, *args, **kwargs)`` as an ``async def`` function. An ASGI app
+    handed to middleware must look like ASGI 3: middleware that tells ASGI 3 from ASGI 2 by
+    looking for a coroutine function (Sentry's ``SentryAsgiMiddleware``, as Uvicorn does) takes
+    a partial for an ASGI 2 app."""
+
+    async def call(*more: Any) -> T:
+        return await func(*args, *more, **kwargs)
+
+    return call
 
 
 def finish_without_loop(coro: Coroutine[Any, Any, T], needs_loop: str) -> T:

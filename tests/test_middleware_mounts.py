@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import inspect
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -84,6 +85,32 @@ async def test_plain_asgi_middleware_with_async_client() -> None:
     async with app.async_test_client() as client:
         r = await client.get("/")
     assert r.headers["x-asyncmw"] == "asyncmw"
+
+
+@pytest.mark.parametrize("trusted_hosts", [None, ["localhost"]])
+def test_middleware_is_handed_an_asgi3_coroutine_function(trusted_hosts: list[str] | None) -> None:
+    """Middleware that tells ASGI 3 apps from ASGI 2 ones by looking for a coroutine function
+    (Sentry's, as Uvicorn's check) must see ASGI 3 in what it wraps."""
+    handed: list[bool] = []
+
+    class Detecting:
+        def __init__(self, app: ASGIApp) -> None:
+            handed.append(inspect.isfunction(app) and inspect.iscoroutinefunction(app))
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            await self.app(scope, receive, send)
+
+    app = MicroFlask(__name__)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts
+    app.add_middleware(Detecting)
+
+    @app.get("/")
+    async def index() -> str:
+        return "through"
+
+    assert app.test_client().get("/").text == "through"
+    assert handed == [True]
 
 
 def test_first_added_middleware_is_outermost() -> None:

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 import sentry_sdk
 from flask import Flask, request
+from sentry_sdk.integrations.asgi import SentryAsgiMiddleware
 from sentry_sdk.transport import Transport
 
 EVENTS: list[dict[str, Any]] = []
@@ -23,9 +24,9 @@ EVENTS: list[dict[str, Any]] = []
 
 class KeptEvents(Transport):
     def capture_envelope(self, envelope: Any) -> None:
-        event = envelope.get_event()
-        if event is not None:
-            EVENTS.append(event)
+        for item in envelope.items:  # errors and, with tracing on, transactions
+            if item.headers.get("type") in ("event", "transaction"):
+                EVENTS.append(item.payload.json)
 
 
 class KeptRecords(logging.Handler):
@@ -109,3 +110,19 @@ def test_a_handled_error_is_not_reported(kind: str) -> None:
 
     assert app.test_client().post("/orders", json={}).json == {"error": "no quantity"}
     assert EVENTS == []
+
+
+def test_its_asgi_middleware_adds_transactions_with_the_request(kind: str) -> None:
+    """What the refused WSGI wrapper did, done by Sentry's ASGI middleware (as documented)."""
+    sentry_sdk.init(dsn="http://public@127.0.0.1:9/1", transport=KeptEvents(), traces_sample_rate=1.0)
+    app = make_app(kind)
+    app.add_middleware(SentryAsgiMiddleware)
+    client = app.test_client()
+    assert client.post("/orders", json={"qty": 1}).json == {"ok": True}
+    assert client.post("/orders", json={"qty": 0}).status_code == 500
+    sentry_sdk.flush()
+    (error,) = [e for e in EVENTS if e.get("type") != "transaction"]
+    transactions = [e for e in EVENTS if e.get("type") == "transaction"]
+    assert [t["transaction"] for t in transactions] == ["order", "order"]
+    assert error["request"]["url"] == "http://localhost/orders" and error["request"]["method"] == "POST"
+    assert error["request"]["data"] == {"qty": 0}

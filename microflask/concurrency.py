@@ -87,10 +87,7 @@ class ThreadLane:
         self._jobs.put((context, func, args, outcome, done))
         await done.wait()
         _keep_changes(context)
-        ok, value = outcome[0]
-        if ok:
-            return value
-        raise value
+        return _result(outcome)
 
     def _work(self) -> None:
         _on_lane.lane = self
@@ -139,10 +136,16 @@ class ThreadLane:
                 assert item is not None, "the lane was closed while its thread waited"
                 self._do(item)
         self._woken.discard(wake)
-        ok, value = outcome[0]
-        if ok:
-            return value  # type: ignore[no-any-return]
-        raise value
+        return _result(outcome)  # type: ignore[no-any-return]
+
+
+def _result(outcome: list[Any]) -> Any:
+    """What a call handed between the loop and a thread returned, or raise what it raised:
+    ``outcome`` holds one ``(True, value)`` or ``(False, exception)``."""
+    ok, value = outcome[0]
+    if ok:
+        return value
+    raise value
 
 
 class _Wake:

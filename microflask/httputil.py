@@ -22,6 +22,7 @@ __all__ = [
     "SafeHeaders",
     "content_disposition",
     "content_type_header",
+    "converted_value",
     "converted_values",
     "cookie_pairs",
     "dump_cookie",
@@ -263,12 +264,7 @@ class TypedHeaderLookups(Headers):
             value = self[key]
         except KeyError:
             return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except ValueError:
-            return default
+        return converted_value(value, type, default, ValueError)
 
     def getlist(self, key: str, type: Callable[[str], Any] | None = None) -> list[Any]:
         """Every ``key`` header; with ``type``, the values it converts (the others are left out)."""
@@ -452,6 +448,19 @@ def short_error(error: BaseException) -> str:
     """An error's text for a 400 message: its str (or class name), cut at 200 characters."""
     text = str(error) or type(error).__name__
     return text if len(text) <= 200 else text[:197] + "..."
+
+
+def converted_value(
+    value: Any, type: Callable[[Any], Any] | None, default: Any, errors: Any = (ValueError, TypeError)
+) -> Any:
+    """``value`` converted by ``type`` when given; ``default`` if the conversion raises one of
+    ``errors`` (Werkzeug's ``get(key, default, type=int)``)."""
+    if type is None:
+        return value
+    try:
+        return type(value)
+    except errors:
+        return default
 
 
 def converted_values(values: list[Any], type: Callable[[Any], Any] | None) -> list[Any]:

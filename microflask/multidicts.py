@@ -10,7 +10,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Mu
 from typing import Any, TypeVar, overload
 
 from .exceptions import BadRequestKeyError
-from .httputil import converted_values
+from .httputil import converted_value, converted_values
 
 __all__ = ["ImmutableMultiDict", "MultiDict"]
 
@@ -97,12 +97,7 @@ class MultiDict(MutableMapping[str, V]):
             value = self._first[key]
         except KeyError:
             return default
-        if type is None:
-            return value
-        try:
-            return type(value)
-        except (ValueError, TypeError):
-            return default
+        return converted_value(value, type, default)
 
     @overload
     def getlist(self, key: str) -> list[V]: ...

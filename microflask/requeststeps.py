@@ -108,17 +108,18 @@ class RequestSteps(ErrorHandling):
         if request.routing_exception is not None:
             self.raise_routing_exception(request)
         plan = plan_of(ctx)
-        return await self._on_lane(ctx, plan, self._call_view, ctx, plan, request)
+        return await self._on_lane(ctx, plan.threaded, self._call_view, ctx, plan, request)
 
     async def _dispatch_fully(self) -> Any:
         ctx = _lookup_request_context()
         plan = plan_of(ctx)
-        return await self._on_lane(ctx, plan, self._full_dispatch, ctx, plan)
+        return await self._on_lane(ctx, plan.threaded, self._full_dispatch, ctx, plan)
 
     @staticmethod
-    async def _on_lane(ctx: Any, plan: EndpointPlan, step: Callable[..., Any], *args: Any) -> Any:
-        """``step(*args)``; a sync view's request gets a worker thread for it, as when served."""
-        if not plan.threaded or ctx.lane is not None:
+    async def _on_lane(ctx: Any, threaded: bool, step: Callable[..., Any], *args: Any) -> Any:
+        """``step(*args)``; for ``threaded`` work (a sync view's request) the request's worker
+        thread is there meanwhile: its own, or one taken for the step, as when served."""
+        if not threaded or ctx.lane is not None:
             return await step(*args)
         async with ThreadLane() as lane:
             ctx.lane = lane
@@ -165,14 +166,12 @@ class RequestSteps(ErrorHandling):
         assert own is not None
         if is_async_callable(own):
             return await own()
-        if ctx.lane is not None:
+
+        async def on_the_lane() -> Any:
+            assert ctx.lane is not None
             return await ctx.lane.run(own)
-        async with ThreadLane() as lane:
-            ctx.lane = lane
-            try:
-                return await lane.run(own)
-            finally:
-                ctx.lane = None
+
+        return await self._on_lane(ctx, True, on_the_lane)
 
     # -- the request path's own steps (MicroFlask's) ------------------------------------------
     #: The replaced ``dispatch_request`` the request path calls (see _replaced_dispatch); set when serving.

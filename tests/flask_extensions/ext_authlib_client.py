@@ -16,16 +16,14 @@ import microflask.flask_patch  # noqa: F401  (first: from here on, flask is micr
 
 # isort: on
 import base64
-import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.integrations.flask_client import OAuth, OAuthError
 from flask import Flask, jsonify, redirect, session, url_for
+from standin import JSONHandler, loopback_server
 
 CLIENT_ID = "client-1"
 CLIENT_SECRET = "secret-1"
@@ -41,19 +39,8 @@ class Provider:
         self.token_requests: list[tuple[dict[str, list[str]], str]] = []
 
 
-def provider_handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
-        def answer(self, status: int, document: Any) -> None:
-            body = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+def provider_handler(provider: Provider) -> type[JSONHandler]:
+    class Handler(JSONHandler):
         def bearer_ok(self) -> bool:
             return self.headers.get("Authorization") == f"Bearer {ACCESS_TOKEN}"
 
@@ -77,8 +64,7 @@ def provider_handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 self.answer(401, {"error": "invalid_token"})
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            form = parse_qs(self.rfile.read(length).decode())
+            form = self.form()
             authorization = self.headers.get("Authorization", "")
             provider.token_requests.append((form, authorization))
             expected = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -96,18 +82,10 @@ def provider_handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[Provider]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    host, port = server.server_address[:2]
-    state = Provider(f"http://{host}:{port}")
-    server.RequestHandlerClass = provider_handler(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server() as (server, base):
+        state = Provider(base)
+        server.RequestHandlerClass = provider_handler(state)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 def make_app(kind: str, provider: Provider) -> Flask:

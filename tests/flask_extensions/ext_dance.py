@@ -20,9 +20,7 @@ import microflask.flask_patch  # noqa: F401  (first: from here on, flask is micr
 # isort: on
 import base64
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -36,6 +34,7 @@ from flask_dance.contrib.github import github, make_github_blueprint
 from flask_login import LoginManager, UserMixin, current_user, login_required, login_user
 from flask_sqlalchemy import SQLAlchemy
 from oauthlib.oauth2.rfc6749.errors import MismatchingStateError
+from standin import JSONHandler, loopback_server
 
 CLIENT_ID = "dance-client"
 CLIENT_SECRET = "dance-secret"
@@ -52,19 +51,8 @@ class Provider:
         self.api_authorizations: list[str] = []
 
 
-def provider_handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            pass
-
-        def answer(self, status: int, document: Any) -> None:
-            body = json.dumps(document).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
+def provider_handler(provider: Provider) -> type[JSONHandler]:
+    class Handler(JSONHandler):
         def do_GET(self) -> None:
             path = urlsplit(self.path).path
             authorization = self.headers.get("Authorization", "")
@@ -79,8 +67,7 @@ def provider_handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
                 self.answer(404, {"message": "Not Found"})
 
         def do_POST(self) -> None:
-            length = int(self.headers.get("Content-Length", "0"))
-            form = parse_qs(self.rfile.read(length).decode())
+            form = self.form()
             provider.token_requests.append(form)
             # The client's credentials: HTTP Basic (what requests-oauthlib sends) or in the form.
             basic = "Basic " + base64.b64encode(f"{CLIENT_ID}:{CLIENT_SECRET}".encode()).decode()
@@ -99,18 +86,10 @@ def provider_handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
 
 @pytest.fixture(scope="module")
 def provider() -> Iterator[Provider]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), BaseHTTPRequestHandler)
-    host, port = server.server_address[:2]
-    state = Provider(f"http://{host}:{port}")
-    server.RequestHandlerClass = provider_handler(state)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with loopback_server() as (server, base):
+        state = Provider(base)
+        server.RequestHandlerClass = provider_handler(state)
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.fixture(autouse=True)
